@@ -1,0 +1,58 @@
+# Async Django, tested. `make lab` opens the course; `make test` runs every test and notebook.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Marks an environment that holds exactly the current lock; rebuilt when the lock changes.
+STAMP := $(VENV)/.installed-lock
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+PYTEST_ARGS ?=
+
+.PHONY: help venv lab test unit lint format notebooks lock clean
+
+help:
+	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
+	@echo "make test       ruff, the unit tests and every notebook under strict nbval"
+	@echo "make unit       the unit tests only"
+	@echo "make notebooks  re-execute every notebook in place, top to bottom"
+	@echo "make lint       ruff check and format check over .py and .ipynb"
+	@echo "make lock       regenerate requirements.txt from requirements.in"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "Python 3.10 or newer is needed; run e.g. 'make PYTHON=python3.12 test'."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV). On Debian/Ubuntu: sudo apt install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+test: $(STAMP) lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(BIN)/pytest tests $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+notebooks: $(STAMP)
+	$(BIN)/python -m tutorial_project.execute notebooks/*.ipynb
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --universal --python-version 3.10 --no-emit-index-url \
+		requirements.in -o requirements.txt
+
+clean:
+	rm -rf $(VENV) build

@@ -1,0 +1,26 @@
+"""Fixtures shared by the project's tests."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tutorial_project.library.seed import seed
+
+
+@pytest.fixture
+def library(transactional_db: None) -> dict[str, int]:
+    """The seed data, committed for real so that the worker threads of async views can read it."""
+    # A plain `db` fixture would keep the rows inside the test's open transaction, which only the
+    # test's own connection can see; sync_to_async runs the view's queries on other connections.
+    return seed()
+
+
+@pytest.fixture
+async def asgi_client() -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client wired to the project's real ASGI application, in process."""
+    from tutorial_project.asgi import application
+
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

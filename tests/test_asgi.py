@@ -1,0 +1,109 @@
+"""The project's real ASGI application, in process through httpx and on a real uvicorn server."""
+
+import asyncio
+import threading
+import types
+
+import httpx
+import pytest
+
+from tutorial_project.library import api as library_api
+from tutorial_project.servers import serve
+
+pytestmark = pytest.mark.usefixtures("library")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "body"),
+    [
+        ("/api/async-hello?delay=0", 200, {"message": "Hello from async view!"}),
+        ("/api/user-info?username=alice", 200, {"email": "alice@example.com"}),
+        ("/api/user-info?username=nobody", 404, {"detail": "No user named 'nobody'."}),
+        ("/api/books/999", 404, {"detail": "No book with id 999."}),
+        ("/api/sync/user-info?username=jimin", 200, {"email": "jimin@example.kr"}),
+    ],
+)
+async def test_api_through_the_asgi_application(
+    asgi_client: httpx.AsyncClient, path: str, status: int, body: dict[str, str]
+) -> None:
+    """The whole stack (handler, middleware, Ninja) gives the documented status and body."""
+    response = await asgi_client.get(path)
+    assert response.status_code == status
+    assert response.json() == body
+
+
+@pytest.mark.parametrize("path", ["/api/user-info", "/api/async-hello?delay=9", "/api/books/first"])
+async def test_bad_input_through_the_asgi_application(
+    asgi_client: httpx.AsyncClient, path: str
+) -> None:
+    """Bad input is a 422 with Ninja's list of errors, never a 500."""
+    response = await asgi_client.get(path)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+async def test_openapi_docs(asgi_client: httpx.AsyncClient) -> None:
+    """The interactive docs page and its schema are served."""
+    assert (await asgi_client.get("/api/docs")).status_code == 200
+    paths = (await asgi_client.get("/api/openapi.json")).json()["paths"]
+    assert {"/api/async-hello", "/api/user-info", "/api/books", "/api/sync/hello"} <= set(paths)
+
+
+class AsyncBarrier:
+    """Let `parties` coroutines pass together or time out; asyncio.Barrier needs Python 3.11."""
+
+    def __init__(self, parties: int, timeout: float) -> None:
+        self.parties, self.timeout = parties, timeout
+        self.arrived = 0
+        self.all_here = asyncio.Event()
+
+    async def wait(self, _delay: float = 0) -> None:
+        self.arrived += 1
+        if self.arrived == self.parties:
+            self.all_here.set()
+        await asyncio.wait_for(self.all_here.wait(), self.timeout)
+
+
+async def test_async_requests_overlap(
+    asgi_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests to an async view are in the view at the same time."""
+    barrier = AsyncBarrier(parties=2, timeout=5)
+    # The view's `await asyncio.sleep(delay)` becomes a wait at the barrier. If the handler ran the
+    # requests one after the other, the first would wait alone, time out, and answer 500.
+    monkeypatch.setattr(library_api, "asyncio", types.SimpleNamespace(sleep=barrier.wait))
+    responses = await asyncio.gather(
+        asgi_client.get("/api/async-hello?delay=0.1"),
+        asgi_client.get("/api/async-hello?delay=0.1"),
+    )
+    assert [r.status_code for r in responses] == [200, 200]
+
+
+async def test_sync_requests_run_in_threads_of_their_own(
+    asgi_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the ASGI handler, two requests to a sync view block two different threads at once."""
+    barrier = threading.Barrier(2, timeout=5)
+    threads: set[str] = set()
+
+    def wait_at_barrier(_delay: float) -> None:
+        threads.add(threading.current_thread().name)
+        # If both requests shared one thread, the first would wait here alone and break the barrier.
+        barrier.wait()
+
+    monkeypatch.setattr(library_api, "time", types.SimpleNamespace(sleep=wait_at_barrier))
+    responses = await asyncio.gather(
+        asgi_client.get("/api/sync/hello?delay=0.1"),
+        asgi_client.get("/api/sync/hello?delay=0.1"),
+    )
+    assert [r.status_code for r in responses] == [200, 200]
+    assert len(threads) == 2
+
+
+def test_served_by_uvicorn_on_loopback() -> None:
+    """The project answers real HTTP under uvicorn on 127.0.0.1, and the server stops after."""
+    with serve() as server:
+        assert server.host == "127.0.0.1"
+        response = httpx.get(f"{server.url}/api/user-info", params={"username": "bob"}, timeout=10)
+        assert response.json() == {"email": "bob@example.com"}
+    assert not any(t.name == "uvicorn" for t in threading.enumerate())

@@ -1,0 +1,1 @@
+"""Async Django, tested: the in-process Django project behind the course notebooks."""

@@ -1,0 +1,12 @@
+"""The project's NinjaAPI: one instance, mounted at /api/ by urls.py."""
+
+from ninja import NinjaAPI
+
+from tutorial_project.library.api import router as library_router
+
+api = NinjaAPI(
+    title="Async Django, tested",
+    version="1.0",
+    description="The API that the course notebooks call: async views and their sync twins.",
+)
+api.add_router("", library_router)

@@ -1,0 +1,75 @@
+"""`python -m tutorial_project.execute NOTEBOOK…`: re-execute notebooks in place, top to bottom.
+
+This is what `make notebooks` runs. Each notebook gets a fresh kernel of this very interpreter,
+started in the notebook's folder (as nbval does), so the committed outputs match what the test
+suite will compare. A cell that raises without the `raises-exception` tag stops the run and the
+notebook file is left untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+class CurrentEnvKernelSpecs(KernelSpecManager):
+    """Kernel specs that always name this interpreter, whatever kernels the machine has."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        """A spec that starts ipykernel with sys.executable."""
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (ipykernel)",
+            language="python",
+        )
+
+
+def execute(path: Path, timeout: int = 120) -> float:
+    """Run every cell of the notebook at `path` and save its outputs; return the seconds taken."""
+    notebook = nbformat.read(path, as_version=4)
+    kernel = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
+    client = NotebookClient(
+        notebook,
+        km=kernel,
+        timeout=timeout,
+        # Timestamps in cell metadata would change every file on every run.
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    started = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        # The client only shuts down kernels it started itself; this one is ours.
+        if kernel.has_kernel:
+            kernel.shutdown_kernel()
+    nbformat.write(notebook, path)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Execute the notebooks named on the command line, stopping at the first failure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    args = parser.parse_args(argv)
+    for path in args.notebooks:
+        try:
+            seconds = execute(path, args.timeout)
+        except CellExecutionError as error:
+            print(f"{path}: a cell failed; the file is unchanged.\n{error}", file=sys.stderr)
+            return 1
+        print(f"{path}: executed in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

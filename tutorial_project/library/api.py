@@ -1,0 +1,116 @@
+"""The library API: async operations at /api/… and their sync twins at /api/sync/….
+
+Ninja looks at each operation on its own: an `async def` runs on the server's event loop, a
+plain `def` runs in a worker thread that Django's ASGI handler provides. The twins let the
+notebooks compare the two with everything else equal.
+"""
+
+import asyncio
+import time
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from tutorial_project.library.models import Book
+from tutorial_project.library.schemas import BookOut, HelloOut, Message, UserInfoOut
+
+User = get_user_model()
+
+router = Router(tags=["async"])
+sync_router = Router(tags=["sync twins"])
+
+# Shared parameter rules, so both twins accept and refuse exactly the same input.
+Delay = Query(1.0, ge=0, le=5, description="Seconds to wait before answering (0 to 5).")
+Username = Query(..., min_length=1, max_length=150, description="The user to look up.")
+
+
+def no_user(username: str) -> HttpError:
+    """The 404 for an unknown username; Ninja turns it into {"detail": "..."}."""
+    return HttpError(404, f"No user named {username!r}.")
+
+
+def no_book(book_id: int) -> HttpError:
+    """The 404 for an unknown book id; Ninja turns it into {"detail": "..."}."""
+    return HttpError(404, f"No book with id {book_id}.")
+
+
+def books_with_authors() -> QuerySet[Book]:
+    """A fresh QuerySet of books that loads each author in the same query."""
+    # Loading the author up front matters twice over: it saves a query per book, and in an async
+    # view the lazy query that `book.author` would otherwise run raises SynchronousOnlyOperation
+    # while Ninja serialises the response. A function, not a module-level QuerySet, because an
+    # evaluated QuerySet caches its rows and would serve stale data to later requests.
+    return Book.objects.select_related("author")
+
+
+@router.get("/async-hello", response=HelloOut)
+async def async_hello(request: HttpRequest, delay: float = Delay) -> dict[str, str]:
+    """Wait without blocking: other requests run on the event loop meanwhile."""
+    await asyncio.sleep(delay)
+    return {"message": "Hello from async view!"}
+
+
+@router.get("/user-info", response={200: UserInfoOut, 404: Message})
+async def get_user_info(request: HttpRequest, username: str = Username) -> dict[str, str]:
+    """Look a user up with the sync ORM, moved off the event loop by sync_to_async."""
+    try:
+        # thread_sensitive=True (the default): the query runs in this request's one sync thread,
+        # the thread that owns its database connection, never on the event loop.
+        user = await sync_to_async(User.objects.get)(username=username)
+    except User.DoesNotExist:
+        raise no_user(username) from None
+    return {"email": user.email}
+
+
+@router.get("/books", response=list[BookOut])
+async def list_books(request: HttpRequest) -> list[Book]:
+    """All books with their authors, read through the async ORM."""
+    return [book async for book in books_with_authors()]
+
+
+@router.get("/books/{book_id}", response={200: BookOut, 404: Message})
+async def get_book(request: HttpRequest, book_id: int) -> Book:
+    """One book with its author, or 404."""
+    try:
+        return await books_with_authors().aget(pk=book_id)
+    except Book.DoesNotExist:
+        raise no_book(book_id) from None
+
+
+@sync_router.get("/hello", response=HelloOut)
+def sync_hello(request: HttpRequest, delay: float = Delay) -> dict[str, str]:
+    """Wait by blocking a thread; under ASGI each request gets a thread of its own."""
+    time.sleep(delay)
+    return {"message": "Hello from sync view!"}
+
+
+@sync_router.get("/user-info", response={200: UserInfoOut, 404: Message})
+def get_user_info_sync(request: HttpRequest, username: str = Username) -> dict[str, str]:
+    """The sync twin of /api/user-info: a plain ORM call, no wrapper needed."""
+    try:
+        user = User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise no_user(username) from None
+    return {"email": user.email}
+
+
+@sync_router.get("/books", response=list[BookOut])
+def list_books_sync(request: HttpRequest) -> list[Book]:
+    """The sync twin of /api/books."""
+    return list(books_with_authors())
+
+
+@sync_router.get("/books/{book_id}", response={200: BookOut, 404: Message})
+def get_book_sync(request: HttpRequest, book_id: int) -> Book:
+    """The sync twin of /api/books/{book_id}."""
+    try:
+        return books_with_authors().get(pk=book_id)
+    except Book.DoesNotExist:
+        raise no_book(book_id) from None
+
+
+router.add_router("/sync", sync_router)

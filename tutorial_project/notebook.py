@@ -1,0 +1,100 @@
+"""setup() for a notebook kernel: Django configured on a fresh, migrated, seeded SQLite file."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+SETTINGS_MODULE = "tutorial_project.settings"
+
+
+@dataclass(frozen=True)
+class Course:
+    """What setup() prepared for this kernel."""
+
+    db_path: Path
+    counts: dict[str, int]
+
+    def summary(self) -> str:
+        """One line for the learner; no paths, so it reads the same on every machine."""
+        seeded = ", ".join(f"{count} {table}" for table, count in self.counts.items())
+        return (
+            f"Django is ready: a fresh SQLite file for this kernel, migrated, seeded with {seeded}."
+        )
+
+
+_course: Course | None = None
+
+
+def setup() -> Course:
+    """Configure Django on a new database for this kernel; a second call repeats the summary."""
+    global _course
+    if _course is not None:
+        print(f"Already set up in this kernel. {_course.summary()}")
+        return _course
+
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        # Settings were read before we could point them at a fresh database file.
+        raise RuntimeError(
+            "Django was configured before setup() ran. "
+            "Restart the kernel and make setup() the first thing the notebook runs."
+        )
+    # One file per kernel, never ":memory:": each thread that sync_to_async uses opens its own
+    # connection, and an in-memory database would be a different, empty one in every thread.
+    tmpdir = Path(tempfile.mkdtemp(prefix="async-django-"))
+    atexit.register(shutil.rmtree, tmpdir, ignore_errors=True)
+    os.environ["TUTORIAL_DB_PATH"] = str(tmpdir / "db.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    # settings.py reads this and routes Django's warnings and errors to OneLineLogHandler, so
+    # every later django.setup() (get_asgi_application() calls it again) keeps the same logging.
+    os.environ["TUTORIAL_ONE_LINE_LOGS"] = "1"
+    django.setup()
+
+    # The kernel's event loop runs in this thread, so Django's async-safety check would refuse the
+    # ORM here: exactly what notebook 00 shows the learner. A worker thread has no running loop.
+    # Setting DJANGO_ALLOW_ASYNC_UNSAFE instead would silence that check for the whole kernel and
+    # hide the lesson.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="setup") as pool:
+        counts = pool.submit(_migrate_and_seed).result(timeout=120)
+    _course = Course(db_path=tmpdir / "db.sqlite3", counts=counts)
+    print(_course.summary())
+    return _course
+
+
+class OneLineLogHandler(logging.Handler):
+    """Print a log record as one line on stdout: level, message, and the exception's last line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Print the record; a traceback becomes "ExceptionType: message" without file paths."""
+        line = f"[{record.name}] {record.levelname}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            line += f" ({type(error).__name__}: {error})"
+        # sys.stdout at emit time: the kernel swaps it per cell, and stdout keeps the log in order
+        # with the cell's own prints.
+        print(line, file=sys.stdout)
+
+
+def _migrate_and_seed() -> dict[str, int]:
+    """Create the schema and the seed rows; runs in a worker thread."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from tutorial_project.library.seed import seed
+
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        return seed()
+    finally:
+        # Connections belong to the thread that opened them; close ours before the thread ends.
+        connections.close_all()

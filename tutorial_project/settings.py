@@ -1,0 +1,115 @@
+"""Django settings for the course project.
+
+The defaults are for a learner's laptop and for tests. Anything secret or host-specific comes from
+the environment; see README.md for the variables.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable ("1", "true", "yes", "on" mean yes)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# DEVELOPMENT DEFAULT: never deploy with this key. Set DJANGO_SECRET_KEY in any real deployment.
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "django-insecure-development-only-key-for-the-async-django-course"
+)
+# DEVELOPMENT DEFAULT: DEBUG is on unless DJANGO_DEBUG says otherwise.
+DEBUG = env_flag("DJANGO_DEBUG", True)
+
+ALLOWED_HOSTS = os.environ.get(
+    "DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
+).split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "tutorial_project.library",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tutorial_project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "tutorial_project.wsgi.application"
+ASGI_APPLICATION = "tutorial_project.asgi.application"
+
+# A file database, never ":memory:": every thread that Django's async machinery uses opens its own
+# connection, and an in-memory SQLite database is private to one connection.
+DB_PATH = Path(os.environ.get("TUTORIAL_DB_PATH", BASE_DIR / "db.sqlite3"))
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DB_PATH,
+        "OPTIONS": {
+            # Concurrent requests write from several threads; wait for the lock instead of
+            # failing at once with "database is locked".
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        },
+        "TEST": {"NAME": DB_PATH.with_name(f"{DB_PATH.stem}-test.sqlite3")},
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Notebooks (setup() sets the variable) show Django's warnings and errors, a 404 or a 500, as one
+# line on stdout, without a traceback: committed outputs then carry no paths of the machine.
+if env_flag("TUTORIAL_ONE_LINE_LOGS", False):
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {
+            "one_line": {"class": "tutorial_project.notebook.OneLineLogHandler", "level": "WARNING"}
+        },
+        "loggers": {"django": {"handlers": ["one_line"], "level": "INFO", "propagate": False}},
+    }
+
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
