@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from tutorial_project.lab import router as lab_router
 from tutorial_project.library.api import router as library_router
 
 api = NinjaAPI(
@@ -10,3 +11,5 @@ api = NinjaAPI(
     description="The API that the course notebooks call: async views and their sync twins.",
 )
 api.add_router("", library_router)
+# Experiments for the notebooks, some wrong on purpose; see tutorial_project/lab.py.
+api.add_router("/lab", lab_router)

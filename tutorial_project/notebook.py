@@ -72,13 +72,14 @@ def setup() -> Course:
 
 
 class OneLineLogHandler(logging.Handler):
-    """Print a log record as one line on stdout: level, message, and the exception's last line."""
+    """Print a log record as one line on stdout: level, first line of the message, the exception."""
 
     def emit(self, record: logging.LogRecord) -> None:
         """Print the record; a traceback becomes "ExceptionType: message" without file paths."""
-        line = f"[{record.name}] {record.levelname}: {record.getMessage()}"
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
+        first, *more = record.getMessage().splitlines() or [""]
+        line = f"[{record.name}] {record.levelname}: {first}{' …' if more else ''}"
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and str(error) not in line:
             line += f" ({type(error).__name__}: {error})"
         # sys.stdout at emit time: the kernel swaps it per cell, and stdout keeps the log in order
         # with the cell's own prints.

@@ -1,0 +1,117 @@
+"""Experiment endpoints at /api/lab/…: the views the notebooks measure, break and fix.
+
+Some of these views are wrong on purpose (they block the event loop, or query the database from
+it), so a learner can watch what goes wrong through a real request; each says so in its docstring.
+Nothing here belongs in a real project's API: the library API next door is the model to copy.
+"""
+
+import asyncio
+import threading
+import time
+
+from asgiref.sync import async_to_sync
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.shortcuts import aget_object_or_404
+from ninja import Query, Router, Schema
+
+from tutorial_project.library.models import Book
+from tutorial_project.library.schemas import BookOut, UserInfoOut
+
+User = get_user_model()
+
+router = Router(tags=["lab (experiments)"])
+
+Delay = Query(0.2, ge=0, le=5, description="Seconds the view waits (0 to 5).")
+
+
+class ViewReport(Schema):
+    """What a view says about its own run: which thread ran it, and when (perf_counter seconds)."""
+
+    view: str
+    thread: str
+    thread_id: int
+    started: float
+    finished: float
+
+
+class GatherReport(ViewReport):
+    """A ViewReport for a view that ran `count` waits of `delay` seconds concurrently."""
+
+    count: int
+    delay: float
+
+
+def report(view: str, started: float, **extra: object) -> dict[str, object]:
+    """The body of a ViewReport for the view that started at `started` and ends now."""
+    thread = threading.current_thread()
+    return {
+        "view": view,
+        "thread": thread.name,
+        "thread_id": thread.ident,
+        "started": started,
+        "finished": time.perf_counter(),
+        **extra,
+    }
+
+
+@router.get("/async-sleep", response=ViewReport)
+async def async_sleep(request: HttpRequest, delay: float = Delay) -> dict[str, object]:
+    """Async view that waits with `await asyncio.sleep`: the loop serves others meanwhile."""
+    started = time.perf_counter()
+    await asyncio.sleep(delay)
+    return report("async + asyncio.sleep", started)
+
+
+@router.get("/async-block", response=ViewReport)
+async def async_block(request: HttpRequest, delay: float = Delay) -> dict[str, object]:
+    """WRONG ON PURPOSE: an async view that blocks the event loop, and every request on it."""
+    started = time.perf_counter()
+    time.sleep(delay)  # noqa: ASYNC251 - the mistake this endpoint exists to show
+    return report("async + time.sleep", started)
+
+
+@router.get("/sync-sleep", response=ViewReport)
+def sync_sleep(request: HttpRequest, delay: float = Delay) -> dict[str, object]:
+    """Sync view that blocks its own worker thread; under ASGI every request has its own."""
+    started = time.perf_counter()
+    time.sleep(delay)
+    return report("sync + time.sleep", started)
+
+
+@router.get("/naive-user-info", response=UserInfoOut)
+async def naive_user_info(request: HttpRequest, username: str) -> dict[str, str]:
+    """WRONG ON PURPOSE: the blog post's first attempt, the sync ORM called on the event loop."""
+    user = User.objects.get(username=username)
+    return {"email": user.email}
+
+
+@router.get("/lazy-books", response=list[BookOut])
+async def lazy_books(request: HttpRequest) -> list[Book]:
+    """WRONG ON PURPOSE: books fetched without their authors, so serialising `author` queries."""
+    return [book async for book in Book.objects.all()]
+
+
+@router.get("/users/{username}", response=UserInfoOut)
+async def get_user_or_404(request: HttpRequest, username: str) -> User:
+    """aget_object_or_404: the async shortcut raises Http404, which Ninja answers with a 404."""
+    return await aget_object_or_404(User, username=username)
+
+
+async def sleep_concurrently(count: int, delay: float) -> None:
+    """Run `count` sleeps of `delay` seconds at once."""
+    await asyncio.gather(*(asyncio.sleep(delay) for _ in range(count)))
+
+
+@router.get("/sync-gather", response=GatherReport)
+def sync_gather(
+    request: HttpRequest,
+    delay: float = Delay,
+    count: int = Query(5, ge=1, le=50, description="How many waits to run at once."),
+) -> dict[str, object]:
+    """A sync view that runs async code through async_to_sync."""
+    started = time.perf_counter()
+    # Under ASGI this view runs in a worker thread while the server's event loop runs the request;
+    # async_to_sync hands the coroutine to that outer loop and blocks only this thread meanwhile.
+    async_to_sync(sleep_concurrently)(count, delay)
+    return report("sync + async_to_sync(gather)", started, count=count, delay=delay)
