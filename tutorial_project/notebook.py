@@ -79,8 +79,8 @@ class OneLineLogHandler(logging.Handler):
         first, *more = record.getMessage().splitlines() or [""]
         line = f"[{record.name}] {record.levelname}: {first}{' …' if more else ''}"
         error = record.exc_info[1] if record.exc_info else None
-        if error is not None and str(error) not in line:
-            line += f" ({type(error).__name__}: {error})"
+        if error is not None and str(error) not in record.getMessage():
+            line += f" ({type(error).__name__}: {str(error).splitlines()[0]})"
         # sys.stdout at emit time: the kernel swaps it per cell, and stdout keeps the log in order
         # with the cell's own prints.
         print(line, file=sys.stdout)
