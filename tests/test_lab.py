@@ -1,10 +1,14 @@
 """The experiment endpoints at /api/lab/: the right ones work, the wrong ones fail as taught."""
 
 import asyncio
+import io
 import logging
 
 import httpx
 import pytest
+from django.core.management import CommandError, call_command
+
+from tutorial_project.servers import serve
 
 pytestmark = pytest.mark.usefixtures("library")
 
@@ -69,5 +73,33 @@ async def test_sync_view_runs_async_code_concurrently(asgi_client: httpx.AsyncCl
         await asgi_client.get("/api/lab/sync-gather", params={"count": 10, "delay": 0.1})
     ).json()
     assert body["count"] == 10
+    # In process, the outer event loop is the test's own, in the main thread.
+    assert body["coroutine_thread"] == "MainThread" != body["thread"]
     # One after another would take 1.0 s.
     assert body["finished"] - body["started"] < 0.5
+
+
+def test_call_api_command_gathers_requests() -> None:
+    """The management command fetches several paths at once through async_to_sync."""
+    with serve() as server:
+        out = io.StringIO()
+        call_command(
+            "call_api",
+            "/api/async-hello?delay=0.2",
+            "/api/books/999",
+            "/api/async-hello?delay=0.2",
+            base_url=server.url,
+            stdout=out,
+        )
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith('200 /api/async-hello?delay=0.2  {"message": "Hello from async')
+    assert lines[1] == '404 /api/books/999  {"detail": "No book with id 999."}'
+    assert lines[-1].startswith("3 requests in ")
+
+
+def test_call_api_command_without_a_server() -> None:
+    """No server at the address is a one-line CommandError, not a traceback."""
+    with serve() as server:
+        base_url = server.url  # a port that is free again once the server has stopped
+    with pytest.raises(CommandError, match=f"Could not reach {base_url}"):
+        call_command("call_api", "/api/books/1", base_url=base_url, stdout=io.StringIO())

@@ -40,6 +40,7 @@ class GatherReport(ViewReport):
 
     count: int
     delay: float
+    coroutine_thread: str
 
 
 def report(view: str, started: float, **extra: object) -> dict[str, object]:
@@ -98,9 +99,10 @@ async def get_user_or_404(request: HttpRequest, username: str) -> User:
     return await aget_object_or_404(User, username=username)
 
 
-async def sleep_concurrently(count: int, delay: float) -> None:
-    """Run `count` sleeps of `delay` seconds at once."""
+async def sleep_concurrently(count: int, delay: float) -> str:
+    """Run `count` sleeps of `delay` seconds at once; return the thread that ran them."""
     await asyncio.gather(*(asyncio.sleep(delay) for _ in range(count)))
+    return threading.current_thread().name
 
 
 @router.get("/sync-gather", response=GatherReport)
@@ -113,5 +115,11 @@ def sync_gather(
     started = time.perf_counter()
     # Under ASGI this view runs in a worker thread while the server's event loop runs the request;
     # async_to_sync hands the coroutine to that outer loop and blocks only this thread meanwhile.
-    async_to_sync(sleep_concurrently)(count, delay)
-    return report("sync + async_to_sync(gather)", started, count=count, delay=delay)
+    coroutine_thread = async_to_sync(sleep_concurrently)(count, delay)
+    return report(
+        "sync + async_to_sync(gather)",
+        started,
+        count=count,
+        delay=delay,
+        coroutine_thread=coroutine_thread,
+    )
