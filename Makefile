@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-lock
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: help venv lab test unit lint format notebooks lock clean
+.PHONY: help venv lab test unit test-mysql lint format notebooks lock clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
 	@echo "make test       ruff, the unit tests and every notebook under strict nbval"
 	@echo "make unit       the unit tests only"
+	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
 	@echo "make notebooks  re-execute every notebook in place, top to bottom"
 	@echo "make lint       ruff check and format check over .py and .ipynb"
 	@echo "make lock       regenerate requirements.txt from requirements.in"
@@ -37,6 +38,11 @@ test: $(STAMP) lint
 
 unit: $(STAMP)
 	$(BIN)/pytest tests $(PYTEST_ARGS)
+
+# Against $$TUTORIAL_MYSQL_URL, or a throwaway server when mariadbd is installed; without either it
+# says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1).
+test-mysql: $(STAMP)
+	$(BIN)/python -m tutorial_project.mysql -- $(BIN)/pytest tests $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -82,8 +82,8 @@ class OneLineLogHandler(logging.Handler):
         if error is not None and str(error) not in record.getMessage():
             line += f" ({type(error).__name__}: {str(error).splitlines()[0]})"
         # sys.stdout at emit time: the kernel swaps it per cell, and stdout keeps the log in order
-        # with the cell's own prints.
-        print(line, file=sys.stdout)
+        # with the cell's own prints. One write, so that a line from a worker thread never splits.
+        sys.stdout.write(line + "\n")
 
 
 def _migrate_and_seed() -> dict[str, int]:

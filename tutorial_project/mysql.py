@@ -1,0 +1,199 @@
+"""MySQL and MariaDB for the course: PyMySQL wiring, and a throwaway server on 127.0.0.1.
+
+- `install_pymysql()` makes PyMySQL stand in for mysqlclient (Django's MySQL driver).
+- `throwaway_server()` starts a private MariaDB/MySQL server in a temporary data directory, bound to
+  127.0.0.1 on a free port, with a database and a user of its own; on exit it stops the server and
+  deletes the directory.
+- `database_url()` gives the server to use: `TUTORIAL_MYSQL_URL` if set, else none.
+- `python -m tutorial_project.mysql COMMAND…` runs COMMAND with `TUTORIAL_MYSQL_URL` pointing at
+  a server: the one in the environment, or a throwaway one started for the command's lifetime.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+URL_VARIABLE = "TUTORIAL_MYSQL_URL"
+REQUIRE_VARIABLE = "TUTORIAL_REQUIRE_MYSQL"
+# Debian puts the server in /usr/sbin, which is not on a normal user's PATH.
+SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+
+
+def required_mysqlclient_version() -> tuple[int, int, int]:
+    """The oldest mysqlclient version the running Django accepts (its MySQL backend checks it)."""
+    import django
+
+    return (2, 2, 1) if django.VERSION >= (6, 0) else (1, 4, 3)
+
+
+def install_pymysql() -> tuple[int, ...]:
+    """Register PyMySQL as `MySQLdb`; return the mysqlclient version it then reports."""
+    import pymysql
+
+    required = required_mysqlclient_version()
+    if tuple(pymysql.version_info[:3]) < required:
+        # Older PyMySQL releases report a mysqlclient version (1.4.6) that newer Django refuses.
+        # PyMySQL's install_as_MySQLdb() reports whatever pymysql.version_info says, so raising it
+        # to the minimum is the usual fix; it is applied only where it is needed.
+        pymysql.version_info = (*required, "final", 0)
+    pymysql.install_as_MySQLdb()
+    import MySQLdb  # the alias that install_as_MySQLdb() created
+
+    return tuple(MySQLdb.version_info[:3])
+
+
+def parse_url(url: str) -> dict[str, object]:
+    """Django DATABASES settings for a URL like mysql://user:password@127.0.0.1:3306/name."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"mysql", "mariadb"} or not parts.path.strip("/"):
+        raise ValueError(f"{URL_VARIABLE} must look like mysql://user:password@host:port/name")
+    return {
+        "ENGINE": "django.db.backends.mysql",
+        "NAME": unquote(parts.path.strip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "127.0.0.1",
+        "PORT": str(parts.port or 3306),
+    }
+
+
+def database_url() -> str | None:
+    """The MySQL server the project should use, from the environment, or None."""
+    return os.environ.get(URL_VARIABLE) or None
+
+
+def server_binaries() -> tuple[str, str] | None:
+    """The server and its data-directory tool, if installed: (mariadbd, mariadb-install-db)."""
+    for server, installer in [("mariadbd", "mariadb-install-db"), ("mysqld", "mysql_install_db")]:
+        found = shutil.which(server, path=SEARCH_PATH), shutil.which(installer, path=SEARCH_PATH)
+        if all(found):
+            return found[0], found[1]
+    return None
+
+
+def why_no_server() -> str:
+    """One line that says why no MySQL server is available, and how to get one."""
+    return (
+        f"No MySQL/MariaDB server: set {URL_VARIABLE}=mysql://user:password@host:port/name, or "
+        "install one (Debian/Ubuntu: sudo apt install mariadb-server; macOS: brew install mariadb)."
+    )
+
+
+@contextmanager
+def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
+    """Run a private MariaDB/MySQL server until the block ends; yield its database URL."""
+    binaries = server_binaries()
+    if binaries is None:
+        raise RuntimeError(why_no_server())
+    server, installer = binaries
+    from tutorial_project.servers import free_socket
+
+    # The data directory, socket and log live in one temporary directory that we delete at the end.
+    workdir = Path(tempfile.mkdtemp(prefix="async-django-mysql-"))
+    datadir, socket_path = workdir / "data", workdir / "mysqld.sock"
+    user_flag = ["--user=root"] if os.geteuid() == 0 else []
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        subprocess.run(
+            [installer, "--no-defaults", f"--datadir={datadir}", *user_flag, "--skip-test-db",
+             "--auth-root-authentication-method=socket"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        probe = free_socket()
+        port = probe.getsockname()[1]
+        probe.close()  # the server binds the port itself, right after
+        process = subprocess.Popen(
+            [server, "--no-defaults", f"--datadir={datadir}", f"--socket={socket_path}",
+             f"--port={port}", "--bind-address=127.0.0.1", "--skip-name-resolve",
+             f"--pid-file={workdir / 'mysqld.pid'}", f"--log-error={workdir / 'error.log'}",
+             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+             *user_flag],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        admin = _wait_for_socket(socket_path, process, workdir, startup_timeout)
+        password = secrets.token_urlsafe(16)
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "CREATE DATABASE tutorial CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+            cursor.execute("CREATE USER 'tutorial'@'127.0.0.1' IDENTIFIED BY %s", [password])
+            cursor.execute("GRANT ALL PRIVILEGES ON tutorial.* TO 'tutorial'@'127.0.0.1'")
+            # Django's test runner creates test_tutorial (and test_tutorial_gw0… under xdist).
+            cursor.execute("GRANT ALL PRIVILEGES ON `test\\_tutorial%`.* TO 'tutorial'@'127.0.0.1'")
+        admin.close()
+        yield f"mysql://tutorial:{quote(password)}@127.0.0.1:{port}/tutorial"
+    finally:
+        if process is not None:
+            _stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _wait_for_socket(
+    socket_path: Path, process: subprocess.Popen[bytes], workdir: Path, timeout: float
+) -> object:
+    """Connect as the administrator over the unix socket once the server accepts connections."""
+    import pymysql
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            log = (workdir / "error.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"The MySQL server exited during start-up:\n{log}")
+        # Socket authentication: the server's root (or the OS user running it) logs in unasked.
+        for user in dict.fromkeys(["root", getpass.getuser()]):
+            try:
+                return pymysql.connect(unix_socket=str(socket_path), user=user, autocommit=True)
+            except pymysql.err.OperationalError:
+                pass
+        if time.monotonic() > deadline:
+            _stop(process)
+            raise TimeoutError(f"The MySQL server did not accept connections within {timeout:g} s.")
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Stop the server cleanly (SIGTERM makes it shut down); kill it if it takes too long."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command with TUTORIAL_MYSQL_URL set; start a throwaway server when none is given."""
+    command = list(sys.argv[1:] if argv is None else argv)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        print("usage: python -m tutorial_project.mysql COMMAND [ARG…]", file=sys.stderr)
+        return 2
+    if database_url():
+        return subprocess.call(command)
+    if server_binaries() is None:
+        required = os.environ.get(REQUIRE_VARIABLE, "") not in {"", "0"}
+        print(f"{'FAIL' if required else 'SKIP'}: {why_no_server()}")
+        return 1 if required else 0
+    started = time.perf_counter()
+    with throwaway_server() as url:
+        print(f"A throwaway MariaDB/MySQL server is ready on 127.0.0.1 "
+              f"({time.perf_counter() - started:.1f} s).", flush=True)  # fmt: skip
+        return subprocess.call(command, env={**os.environ, URL_VARIABLE: url})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
