@@ -42,7 +42,7 @@ unit: $(STAMP)
 # Against $$TUTORIAL_MYSQL_URL, or a throwaway server when mariadbd is installed; without either it
 # says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1).
 test-mysql: $(STAMP)
-	$(BIN)/python -m tutorial_project.mysql -- $(BIN)/pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m tutorial_project.mysql -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -155,11 +155,16 @@ def _wait_for_socket(
         for user in dict.fromkeys(["root", getpass.getuser()]):
             try:
                 return pymysql.connect(unix_socket=str(socket_path), user=user, autocommit=True)
-            except pymysql.err.OperationalError:
-                pass
+            # Not pymysql.err.OperationalError: once Django has imported PyMySQL as MySQLdb, its
+            # submodules can exist twice (pymysql.err and MySQLdb.err), with distinct classes.
+            except Exception as error:  # noqa: BLE001 - any failure here means "not ready yet"
+                last_error = error
         if time.monotonic() > deadline:
             _stop(process)
-            raise TimeoutError(f"The MySQL server did not accept connections within {timeout:g} s.")
+            raise TimeoutError(
+                f"The MySQL server did not accept connections within {timeout:g} s "
+                f"(last error: {last_error})."
+            )
         time.sleep(0.05)
 
 

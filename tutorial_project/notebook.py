@@ -1,4 +1,4 @@
-"""setup() for a notebook kernel: Django configured on a fresh, migrated, seeded SQLite file."""
+"""setup() for a notebook kernel: Django configured on a fresh, migrated, seeded database."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,22 +20,26 @@ SETTINGS_MODULE = "tutorial_project.settings"
 class Course:
     """What setup() prepared for this kernel."""
 
-    db_path: Path
+    database: str
     counts: dict[str, int]
+    db_path: Path | None = None
 
     def summary(self) -> str:
-        """One line for the learner; no paths, so it reads the same on every machine."""
+        """One line for the learner; no paths or ports, so it reads the same on every machine."""
         seeded = ", ".join(f"{count} {table}" for table, count in self.counts.items())
-        return (
-            f"Django is ready: a fresh SQLite file for this kernel, migrated, seeded with {seeded}."
-        )
+        where = "a fresh SQLite file" if self.database == "sqlite" else "a MySQL database"
+        return f"Django is ready: {where} for this kernel, migrated, seeded with {seeded}."
 
 
 _course: Course | None = None
 
 
-def setup() -> Course:
-    """Configure Django on a new database for this kernel; a second call repeats the summary."""
+def setup(database: str = "sqlite") -> Course:
+    """Configure Django on a new database for this kernel; a second call repeats the summary.
+
+    `database="mysql"` uses the server named by TUTORIAL_MYSQL_URL, or else starts a throwaway
+    MariaDB/MySQL server for the kernel's lifetime (notebook 06).
+    """
     global _course
     if _course is not None:
         print(f"Already set up in this kernel. {_course.summary()}")
@@ -49,11 +54,22 @@ def setup() -> Course:
             "Django was configured before setup() ran. "
             "Restart the kernel and make setup() the first thing the notebook runs."
         )
-    # One file per kernel, never ":memory:": each thread that sync_to_async uses opens its own
-    # connection, and an in-memory database would be a different, empty one in every thread.
-    tmpdir = Path(tempfile.mkdtemp(prefix="async-django-"))
-    atexit.register(shutil.rmtree, tmpdir, ignore_errors=True)
-    os.environ["TUTORIAL_DB_PATH"] = str(tmpdir / "db.sqlite3")
+    db_path = None
+    if database == "mysql":
+        _use_mysql()
+    elif database == "sqlite":
+        # A MySQL URL in the environment must not turn the other notebooks' databases into one
+        # shared server database; only notebook 06 asks for MySQL.
+        os.environ.pop("TUTORIAL_MYSQL_URL", None)
+        os.environ.pop("TUTORIAL_DATABASE", None)
+        # One file per kernel, never ":memory:": each thread that sync_to_async uses opens its own
+        # connection, and an in-memory database would be a different, empty one in every thread.
+        tmpdir = Path(tempfile.mkdtemp(prefix="async-django-"))
+        atexit.register(shutil.rmtree, tmpdir, ignore_errors=True)
+        db_path = tmpdir / "db.sqlite3"
+        os.environ["TUTORIAL_DB_PATH"] = str(db_path)
+    else:
+        raise ValueError(f"database must be 'sqlite' or 'mysql', not {database!r}")
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     # settings.py reads this and routes Django's warnings and errors to OneLineLogHandler, so
     # every later django.setup() (get_asgi_application() calls it again) keeps the same logging.
@@ -66,9 +82,24 @@ def setup() -> Course:
     # hide the lesson.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="setup") as pool:
         counts = pool.submit(_migrate_and_seed).result(timeout=120)
-    _course = Course(db_path=tmpdir / "db.sqlite3", counts=counts)
+    _course = Course(database=database, counts=counts, db_path=db_path)
     print(_course.summary())
     return _course
+
+
+def _use_mysql() -> None:
+    """Point TUTORIAL_MYSQL_URL at a server: the one given, or a throwaway one for this kernel."""
+    from tutorial_project import mysql
+
+    if mysql.database_url():
+        return
+    if mysql.server_binaries() is None:
+        # One line, not a traceback: the learner needs the reason and the fix.
+        raise RuntimeError(mysql.why_no_server())
+    stack = ExitStack()
+    os.environ[mysql.URL_VARIABLE] = stack.enter_context(mysql.throwaway_server())
+    # The server lives as long as the kernel; stopping it also deletes its data directory.
+    atexit.register(stack.close)
 
 
 class OneLineLogHandler(logging.Handler):
