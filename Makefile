@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-lock
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: help venv lab test unit test-mysql lint format notebooks lock clean
+.PHONY: help venv lab test unit test-mysql lint format notebooks student html lock clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
@@ -15,6 +15,8 @@ help:
 	@echo "make unit       the unit tests only"
 	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
 	@echo "make notebooks  re-execute every notebook in place, top to bottom"
+	@echo "make student    build/student/: the notebooks with solutions replaced by stubs"
+	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
 	@echo "make lint       ruff check and format check over .py and .ipynb"
 	@echo "make lock       regenerate requirements.txt from requirements.in"
 
@@ -54,6 +56,12 @@ format: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m tutorial_project.execute notebooks/*.ipynb
+
+student: $(STAMP)
+	$(BIN)/python -m tutorial_project.classroom student
+
+html: $(STAMP)
+	$(BIN)/python -m tutorial_project.classroom html
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv

@@ -1,6 +1,9 @@
 """PyMySQL wiring and the throwaway MariaDB/MySQL server of tutorial_project.mysql."""
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pymysql
@@ -77,3 +80,46 @@ def test_throwaway_server_round_trip_and_cleanup() -> None:
     assert not Path(datadir).exists()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@needs_server
+def test_throwaway_server_dies_with_its_owner(tmp_path: Path) -> None:
+    """A process killed with SIGKILL while it owns a server leaves no server and no files behind."""
+    ready = tmp_path / "ready"
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(ready)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            if ready.exists() and ready.read_text():
+                break
+            time.sleep(0.1)
+        pid_file, datadir = ready.read_text().split()
+        server_pid = int(Path(pid_file).read_text())
+    finally:
+        owner.kill()  # SIGKILL: no cleanup code of the owner runs
+        owner.wait()
+    for _ in range(300):
+        if not Path(datadir).exists():
+            break
+        time.sleep(0.1)
+    assert not Path(datadir).exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(server_pid, 0)
+
+
+OWNER = """
+import sys, time, pymysql
+from tutorial_project import mysql
+with mysql.throwaway_server() as url:
+    params = mysql.parse_url(url)
+    connection = pymysql.connect(host=params["HOST"], port=int(params["PORT"]),
+                                 user=params["USER"], password=params["PASSWORD"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@pid_file, @@datadir")
+        pid_file, datadir = cursor.fetchone()
+    open(sys.argv[1], "w").write(f"{pid_file} {datadir}")
+    time.sleep(600)
+"""

@@ -105,6 +105,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
     datadir, socket_path = workdir / "data", workdir / "mysqld.sock"
     user_flag = ["--user=root"] if os.geteuid() == 0 else []
     process: subprocess.Popen[bytes] | None = None
+    reaper: subprocess.Popen[bytes] | None = None
     try:
         subprocess.run(
             [installer, "--no-defaults", f"--datadir={datadir}", *user_flag, "--skip-test-db",
@@ -122,6 +123,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
              *user_flag],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
+        reaper = _start_reaper(process.pid, workdir)
         admin = _wait_for_socket(socket_path, process, workdir, startup_timeout)
         password = secrets.token_urlsafe(16)
         with admin.cursor() as cursor:
@@ -138,6 +140,45 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
         if process is not None:
             _stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+        if reaper is not None:
+            reaper.communicate(b"done", timeout=10)
+
+
+# Runs beside the server in a session of its own. Its stdin is a pipe from the process that started
+# the server: "done" means that process cleaned up itself; end-of-file without it means that process
+# died (a kernel killed with SIGKILL runs no cleanup), so the reaper stops the server and deletes
+# its files. Without it, every killed notebook kernel would leave a mariadbd running.
+REAPER = """
+import os, shutil, signal, sys, time
+pid, workdir = int(sys.argv[1]), sys.argv[2]
+if sys.stdin.buffer.read() == b"done":
+    sys.exit(0)
+def alive():
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+if alive():
+    os.kill(pid, signal.SIGTERM)
+deadline = time.monotonic() + 30
+while alive() and time.monotonic() < deadline:
+    time.sleep(0.1)
+if alive():
+    os.kill(pid, signal.SIGKILL)
+shutil.rmtree(workdir, ignore_errors=True)
+"""
+
+
+def _start_reaper(server_pid: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """Start the process that stops the server if this process dies without cleaning up."""
+    return subprocess.Popen(
+        [sys.executable, "-c", REAPER, str(server_pid), str(workdir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _wait_for_socket(

@@ -126,6 +126,10 @@ def _migrate_and_seed() -> dict[str, int]:
 
     try:
         call_command("migrate", verbosity=0, interactive=False)
+        if connections["default"].vendor == "mysql":
+            # A server named by TUTORIAL_MYSQL_URL may hold an earlier kernel's rows: start each
+            # kernel from the same empty tables (flush also resets the ids), as SQLite kernels do.
+            call_command("flush", verbosity=0, interactive=False)
         return seed()
     finally:
         # Connections belong to the thread that opened them; close ours before the thread ends.

@@ -1,0 +1,81 @@
+"""The classroom editions: the student copy hides the solutions, and every check really checks."""
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tutorial_project import classroom, mysql
+from tutorial_project.execute import CurrentEnvKernelSpecs
+
+
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    """The cell's tags."""
+    return cell.metadata.get("tags", [])
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The student edition, built once for this module."""
+    out = tmp_path_factory.mktemp("student")
+    classroom.build_student(out)
+    return out
+
+
+def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
+    """Every solution becomes the stub, checks stay word for word, and no output is left."""
+    for path in classroom.notebooks():
+        original = nbformat.read(path, as_version=4)
+        student = nbformat.read(student_dir / path.name, as_version=4)
+        assert len(student.cells) == len(original.cells)
+        for mine, theirs in zip(original.cells, student.cells, strict=True):
+            if "solution" in tags(mine):
+                assert theirs.source == classroom.STUB
+            else:
+                assert theirs.source == mine.source
+            if theirs.cell_type == "code":
+                assert theirs.outputs == [] and theirs.execution_count is None
+
+
+def run_student(path) -> nbformat.NotebookNode:
+    """Execute a student notebook to the end, recording errors instead of stopping at them."""
+    notebook = nbformat.read(path, as_version=4)
+    from jupyter_client.manager import KernelManager
+
+    kernel = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
+    client = NotebookClient(
+        notebook,
+        km=kernel,
+        timeout=120,
+        allow_errors=True,
+        resources={"metadata": {"path": str(classroom.NOTEBOOKS)}},
+    )
+    try:
+        client.execute()
+    finally:
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
+    return notebook
+
+
+@pytest.mark.parametrize("path", classroom.notebooks(), ids=lambda p: p.stem)
+def test_every_check_fails_on_the_stub(student_dir, path) -> None:
+    """Run with the stubs, each check cell fails: a check that passes unsolved checks nothing."""
+    if "mysql" in path.name and not (mysql.database_url() or mysql.server_binaries()):
+        pytest.skip(mysql.why_no_server())
+    notebook = run_student(student_dir / path.name)
+    checks = [cell for cell in notebook.cells if "check" in tags(cell)]
+    assert len(checks) >= 2
+    for cell in checks:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors, f"this check passed without a solution:\n{cell.source}"
+
+
+def test_html_edition(tmp_path) -> None:
+    """The HTML pages and their index are written, with no script or style from the network."""
+    written = classroom.build_html(tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for path in classroom.notebooks():
+        page = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert f'href="{path.stem}.html"' in index
+        assert 'src="http' not in page and '<link href="http' not in page
+    assert len(written) == len(classroom.notebooks()) + 1
