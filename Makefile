@@ -6,8 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-lock
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
+# The compatibility lane: the newest Django 6.x on Python 3.12+, from requirements-latest.txt.
+PYTHON_LATEST ?= python3.12
+VENV_LATEST ?= .venv-latest
+STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 
-.PHONY: help venv lab test unit test-mysql lint format notebooks student html lock clean
+.PHONY: help venv lab test unit test-mysql test-latest lint format notebooks student html lock \
+	lock-latest clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
@@ -15,6 +20,7 @@ help:
 	@echo "make unit       the unit tests only"
 	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
 	@echo "make notebooks  re-execute every notebook in place, top to bottom"
+	@echo "make test-latest the same suite on Django 6.x and Python 3.12+ ($(VENV_LATEST))"
 	@echo "make student    build/student/: the notebooks with solutions replaced by stubs"
 	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
 	@echo "make lint       ruff check and format check over .py and .ipynb"
@@ -46,6 +52,19 @@ unit: $(STAMP)
 test-mysql: $(STAMP)
 	$(BIN)/python -m tutorial_project.mysql -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
 
+$(STAMP_LATEST): requirements-latest.txt pyproject.toml
+	@$(PYTHON_LATEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+		{ echo "Django 6 needs Python 3.12+; set PYTHON_LATEST (e.g. \$$(pyenv prefix 3.12.1)/bin/python3)."; exit 1; }
+	@test -x $(VENV_LATEST)/bin/python || $(PYTHON_LATEST) -m venv $(VENV_LATEST)
+	$(VENV_LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_LATEST)/bin/python -m pip install --quiet -r requirements-latest.txt
+	$(VENV_LATEST)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+# The same unit tests and the same strict nbval over the same committed notebooks.
+test-latest: $(STAMP_LATEST)
+	$(VENV_LATEST)/bin/pytest $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -66,7 +85,14 @@ html: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile --universal --python-version 3.10 --no-emit-index-url \
-		requirements.in -o requirements.txt
+		--custom-compile-command "make lock" requirements.in -o requirements.txt
+
+# requirements.in with the Django pin lifted to 6.x, resolved for Python 3.12.
+lock-latest: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	sed 's/^django>=5.2,<6.*/django>=6,<7/' requirements.in | $(BIN)/uv pip compile \
+		--python-version 3.12 --no-emit-index-url --custom-compile-command "make lock-latest" \
+		- -o requirements-latest.txt
 
 clean:
-	rm -rf $(VENV) build
+	rm -rf $(VENV) $(VENV_LATEST) build

@@ -2,10 +2,9 @@
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from tutorial_project import classroom, mysql
-from tutorial_project.execute import CurrentEnvKernelSpecs
+from tutorial_project.execute import run_notebook
 
 
 def tags(cell: nbformat.NotebookNode) -> list[str]:
@@ -39,21 +38,7 @@ def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
 def run_student(path) -> nbformat.NotebookNode:
     """Execute a student notebook to the end, recording errors instead of stopping at them."""
     notebook = nbformat.read(path, as_version=4)
-    from jupyter_client.manager import KernelManager
-
-    kernel = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
-    client = NotebookClient(
-        notebook,
-        km=kernel,
-        timeout=120,
-        allow_errors=True,
-        resources={"metadata": {"path": str(classroom.NOTEBOOKS)}},
-    )
-    try:
-        client.execute()
-    finally:
-        if kernel.has_kernel:
-            kernel.shutdown_kernel(now=True)
+    run_notebook(notebook, classroom.NOTEBOOKS, allow_errors=True)
     return notebook
 
 

@@ -1,13 +1,18 @@
 """The helper modules the notebooks import: timelines, query capture, one-line logs, checks."""
 
 import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from pytest_django import Settings
 
 from tutorial_project.checks import check
-from tutorial_project.notebook import OneLineLogHandler
+from tutorial_project.notebook import OneLineLogHandler, remove_stale_databases
 from tutorial_project.queries import capture_queries
 from tutorial_project.timeline import Span, Timeline, max_overlap
 
@@ -54,3 +59,19 @@ def test_check_raises_with_the_hint() -> None:
     check(True, "unused")
     with pytest.raises(AssertionError, match="Not yet: do the thing"):
         check(False, "do the thing")
+
+
+def test_stale_kernel_databases_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder whose kernel has ended is deleted; a running process's folder is kept."""
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    stale = tmp_path / f"async-django-{ended.pid}-abc"
+    alive = tmp_path / f"async-django-{os.getpid()}-def"
+    other = tmp_path / "async-django-mysql-ghi"
+    for folder in (stale, alive, other):
+        folder.mkdir()
+    remove_stale_databases()
+    assert not stale.exists() and alive.exists() and other.exists()

@@ -32,25 +32,33 @@ class CurrentEnvKernelSpecs(KernelSpecManager):
         )
 
 
-def execute(path: Path, timeout: int = 120) -> float:
-    """Run every cell of the notebook at `path` and save its outputs; return the seconds taken."""
-    notebook = nbformat.read(path, as_version=4)
+def run_notebook(
+    notebook: nbformat.NotebookNode, cwd: Path, timeout: int = 120, allow_errors: bool = False
+) -> None:
+    """Execute `notebook` in place in a fresh kernel of this interpreter, started in `cwd`."""
     kernel = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
     client = NotebookClient(
         notebook,
         km=kernel,
         timeout=timeout,
+        allow_errors=allow_errors,
         # Timestamps in cell metadata would change every file on every run.
         record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(cwd)}},
     )
-    started = time.perf_counter()
     try:
         client.execute()
     finally:
         # The client only shuts down kernels it started itself; this one is ours.
         if kernel.has_kernel:
             kernel.shutdown_kernel()
+
+
+def execute(path: Path, timeout: int = 120) -> float:
+    """Run every cell of the notebook at `path` and save its outputs; return the seconds taken."""
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    run_notebook(notebook, path.parent, timeout)
     nbformat.write(notebook, path)
     return time.perf_counter() - started
 

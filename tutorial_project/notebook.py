@@ -64,7 +64,8 @@ def setup(database: str = "sqlite") -> Course:
         os.environ.pop("TUTORIAL_DATABASE", None)
         # One file per kernel, never ":memory:": each thread that sync_to_async uses opens its own
         # connection, and an in-memory database would be a different, empty one in every thread.
-        tmpdir = Path(tempfile.mkdtemp(prefix="async-django-"))
+        remove_stale_databases()
+        tmpdir = Path(tempfile.mkdtemp(prefix=f"async-django-{os.getpid()}-"))
         atexit.register(shutil.rmtree, tmpdir, ignore_errors=True)
         db_path = tmpdir / "db.sqlite3"
         os.environ["TUTORIAL_DB_PATH"] = str(db_path)
@@ -85,6 +86,27 @@ def setup(database: str = "sqlite") -> Course:
     _course = Course(database=database, counts=counts, db_path=db_path)
     print(_course.summary())
     return _course
+
+
+def remove_stale_databases() -> None:
+    """Delete the database folders of kernels that have ended without cleaning up."""
+    # A kernel stopped with SIGKILL (as test runners stop them) runs no atexit handler; its folder,
+    # named after its process id, is removed by the next setup() instead.
+    for folder in Path(tempfile.gettempdir()).glob("async-django-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether a process with this id is running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, and belongs to someone else
+    return True
 
 
 def _use_mysql() -> None:
