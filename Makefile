@@ -11,8 +11,8 @@ PYTHON_LATEST ?= python3.12
 VENV_LATEST ?= .venv-latest
 STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 
-.PHONY: help venv lab test unit test-mysql test-latest lint format notebooks student html lock \
-	lock-latest clean
+.PHONY: help venv lab test unit test-mysql test-latest doctor soak lint format notebooks student html \
+	lock lock-latest clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
@@ -23,6 +23,8 @@ help:
 	@echo "make test-latest the same suite on Django 6.x and Python 3.12+ ($(VENV_LATEST))"
 	@echo "make student    build/student/: the notebooks with solutions replaced by stubs"
 	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
+	@echo "make soak       every notebook under nbval three times in a row (no hang, same outputs)"
+	@echo "make doctor     check this machine and $(VENV): one line per check, with the fix"
 	@echo "make lint       ruff check and format check over .py and .ipynb"
 	@echo "make lock       regenerate requirements.txt from requirements.in"
 
@@ -64,6 +66,14 @@ $(STAMP_LATEST): requirements-latest.txt pyproject.toml
 # The same unit tests and the same strict nbval over the same committed notebooks.
 test-latest: $(STAMP_LATEST)
 	$(VENV_LATEST)/bin/pytest $(PYTEST_ARGS)
+
+soak: $(STAMP)
+	for run in 1 2 3; do $(BIN)/pytest -q notebooks || exit 1; done
+
+# No $(STAMP) prerequisite: the doctor must diagnose an environment, not repair it first.
+doctor:
+	@test -x $(BIN)/python || { echo "FAIL  venv: $(VENV) does not exist; run make venv"; exit 1; }
+	@$(BIN)/python -m tutorial_project.doctor
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

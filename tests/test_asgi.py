@@ -1,7 +1,10 @@
 """The project's real ASGI application, in process through httpx and on a real uvicorn server."""
 
 import asyncio
+import subprocess
+import sys
 import threading
+import time
 import types
 
 import httpx
@@ -107,3 +110,36 @@ def test_served_by_uvicorn_on_loopback() -> None:
         response = httpx.get(f"{server.url}/api/user-info", params={"username": "bob"}, timeout=10)
         assert response.json() == {"email": "bob@example.com"}
     assert not any(t.name == "uvicorn" for t in threading.enumerate())
+
+
+def test_killed_owner_leaves_no_uvicorn_behind(tmp_path) -> None:
+    """serve() runs uvicorn in a thread of its owner: killing the owner frees the port at once."""
+    port_file = tmp_path / "port"
+    owner = subprocess.Popen(
+        [sys.executable, "-c", SERVE_FOREVER, str(port_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            if port_file.exists() and port_file.read_text():
+                break
+            time.sleep(0.05)
+        port = int(port_file.read_text())
+        assert httpx.get(f"http://127.0.0.1:{port}/api/async-hello?delay=0").status_code == 200
+    finally:
+        owner.kill()  # SIGKILL, as when a kernel is killed
+        owner.wait()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/api/async-hello?delay=0")
+
+
+SERVE_FOREVER = """
+import sys, time
+from tutorial_project.notebook import setup
+setup()
+from tutorial_project.servers import serve
+with serve() as server:
+    open(sys.argv[1], "w").write(str(server.port))
+    time.sleep(600)
+"""

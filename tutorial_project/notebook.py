@@ -45,8 +45,18 @@ def setup(database: str = "sqlite") -> Course:
         print(f"Already set up in this kernel. {_course.summary()}")
         return _course
 
-    import django
-    from django.conf import settings
+    try:
+        import django
+        from django.conf import settings
+    except ImportError:
+        # The kernel is not running in the course's environment: say what is wrong and the fix.
+        from tutorial_project import doctor
+
+        for result in doctor.run_checks(doctor.default_lock()):
+            print(result.line())
+        raise RuntimeError(
+            "The course's packages are missing in this kernel: see the FAIL lines above."
+        ) from None
 
     if settings.configured:
         # Settings were read before we could point them at a fresh database file.
