@@ -1,5 +1,6 @@
 """`make doctor`: one line per check, and a failing exit when something required is missing."""
 
+import subprocess
 from importlib import metadata
 
 import pytest
@@ -51,3 +52,18 @@ def test_locked_versions_follow_markers(tmp_path) -> None:
     lock = tmp_path / "requirements.txt"
     lock.write_text("# header\nalpha==1.0\nbeta==2.0 ; python_full_version < '3.0'\n    # via x\n")
     assert doctor.locked_versions(lock) == {"alpha": "1.0"}
+
+
+def test_doctor_with_the_course_package_not_importable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When notebooks/ cannot import tutorial_project (not installed), the fix is named."""
+
+    def failing_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(command, 1, "", "ModuleNotFoundError")
+
+    monkeypatch.setattr(doctor.subprocess, "run", failing_run)
+    assert doctor.main([]) == 1
+    assert "FAIL  package: tutorial_project not importable; run pip install -e ." in (
+        capsys.readouterr().out
+    )
