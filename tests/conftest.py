@@ -1,7 +1,8 @@
 """Fixtures shared by the project's tests."""
 
-import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,13 +28,27 @@ async def asgi_client() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+def written_text() -> Callable[[Path], str]:
+    """A function that waits (up to 30 s) until another process has written a file, and reads it."""
+
+    def wait(path: Path) -> str:
+        for _ in range(300):
+            if path.exists() and path.read_text():
+                break
+            time.sleep(0.1)
+        return path.read_text()
+
+    return wait
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip the MySQL notebook, with its one-line reason, where no MySQL server can be had."""
     from tutorial_project import mysql
 
     if mysql.database_url() or mysql.server_binaries():
         return
-    if os.environ.get(mysql.REQUIRE_VARIABLE, "") not in {"", "0"}:
+    if mysql.server_required():
         return  # the notebook's setup cell then fails with the same one-line reason
     skip = pytest.mark.skip(reason=mysql.why_no_server())
     for item in items:

@@ -4,8 +4,9 @@ import asyncio
 import subprocess
 import sys
 import threading
-import time
 import types
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -112,7 +113,9 @@ def test_served_by_uvicorn_on_loopback() -> None:
     assert not any(t.name == "uvicorn" for t in threading.enumerate())
 
 
-def test_killed_owner_leaves_no_uvicorn_behind(tmp_path) -> None:
+def test_killed_owner_leaves_no_uvicorn_behind(
+    tmp_path: Path, written_text: Callable[[Path], str]
+) -> None:
     """serve() runs uvicorn in a thread of its owner: killing the owner frees the port at once."""
     port_file = tmp_path / "port"
     owner = subprocess.Popen(
@@ -121,11 +124,7 @@ def test_killed_owner_leaves_no_uvicorn_behind(tmp_path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(300):
-            if port_file.exists() and port_file.read_text():
-                break
-            time.sleep(0.05)
-        port = int(port_file.read_text())
+        port = int(written_text(port_file))
         assert httpx.get(f"http://127.0.0.1:{port}/api/async-hello?delay=0").status_code == 200
     finally:
         owner.kill()  # SIGKILL, as when a kernel is killed

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pymysql
@@ -12,7 +13,7 @@ import pytest
 from tutorial_project import mysql
 
 needs_server = pytest.mark.skipif(
-    mysql.server_binaries() is None and not os.environ.get(mysql.REQUIRE_VARIABLE),
+    mysql.server_binaries() is None and not mysql.server_required(),
     reason=mysql.why_no_server(),
 )
 
@@ -83,7 +84,9 @@ def test_throwaway_server_round_trip_and_cleanup() -> None:
 
 
 @needs_server
-def test_throwaway_server_dies_with_its_owner(tmp_path: Path) -> None:
+def test_throwaway_server_dies_with_its_owner(
+    tmp_path: Path, written_text: Callable[[Path], str]
+) -> None:
     """A process killed with SIGKILL while it owns a server leaves no server and no files behind."""
     ready = tmp_path / "ready"
     owner = subprocess.Popen(
@@ -92,11 +95,7 @@ def test_throwaway_server_dies_with_its_owner(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(300):
-            if ready.exists() and ready.read_text():
-                break
-            time.sleep(0.1)
-        pid_file, datadir = ready.read_text().split()
+        pid_file, datadir = written_text(ready).split()
         server_pid = int(Path(pid_file).read_text())
     finally:
         owner.kill()  # SIGKILL: no cleanup code of the owner runs
