@@ -1,13 +1,16 @@
 """Fixtures shared by the project's tests."""
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tutorial_project.library import book_data
 from tutorial_project.library.seed import seed
+from tutorial_project.servers import serve
+from tutorial_project.upstream import BookDataService
 
 
 @pytest.fixture
@@ -26,6 +29,23 @@ async def asgi_client() -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+def book_data_service(settings: pytest.FixtureRequest) -> Iterator[BookDataService]:
+    """A real book-data service on 127.0.0.1, with the project's UPSTREAM_URL pointing at it."""
+    service = BookDataService()
+    with serve(service) as server:
+        settings.UPSTREAM_URL = server.url
+        yield service
+    book_data.close_sync_client()
+
+
+@pytest.fixture
+async def closes_upstream_clients() -> AsyncIterator[None]:
+    """Close the test loop's shared AsyncClient when the test ends, as a server's shutdown would."""
+    yield
+    await book_data.aclose_async_client()
 
 
 @pytest.fixture

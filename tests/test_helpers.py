@@ -1,10 +1,13 @@
 """The helper modules the notebooks import: timelines, query capture, one-line logs, checks."""
 
+import asyncio
 import logging
 import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,18 @@ def test_stale_kernel_databases_are_removed(
         folder.mkdir()
     remove_stale_databases()
     assert not stale.exists() and alive.exists() and other.exists()
+
+
+async def test_peak_threads_sees_threads_that_come_and_go() -> None:
+    """Five threads that each live 0.1 s show up in the peak, and the result comes back."""
+
+    from tutorial_project.timeline import peak_threads
+
+    before = threading.active_count()
+
+    async def five_threads() -> str:
+        await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.1) for _ in range(5)))
+        return "done"
+
+    result, peak = await peak_threads(five_threads())
+    assert result == "done" and peak >= before + 5

@@ -54,8 +54,9 @@ def serve(
     sock = free_socket(host)
     options: dict[str, Any] = {
         "log_level": "warning",
-        # Django has no lifespan support; "auto" would only log that it is missing.
-        "lifespan": "off",
+        # The project's asgi.py speaks lifespan (to close its shared client at shutdown); for an
+        # app that does not, "auto" carries on without it.
+        "lifespan": "auto",
         # Without a bound, shutdown would wait forever for a request that never finishes.
         "timeout_graceful_shutdown": shutdown_timeout,
     }

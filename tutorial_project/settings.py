@@ -135,5 +135,13 @@ if env_flag("TUTORIAL_ONE_LINE_LOGS", False):
         "loggers": {"django": {"handlers": ["one_line"], "level": "INFO", "propagate": False}},
     }
 
+# The book-data service that the library API calls (tutorial_project/upstream.py). Notebooks and
+# tests start one on a free port and point UPSTREAM_URL at it.
+UPSTREAM_URL = os.environ.get("TUTORIAL_UPSTREAM_URL", "http://127.0.0.1:8001")
+# Seconds for each phase of a call (connect, read, write, waiting for a pooled connection).
+UPSTREAM_TIMEOUT = float(os.environ.get("TUTORIAL_UPSTREAM_TIMEOUT", "2.0"))
+# Open connections per client: at most this many calls are in flight at once; more wait in line.
+UPSTREAM_MAX_CONNECTIONS = int(os.environ.get("TUTORIAL_UPSTREAM_MAX_CONNECTIONS", "200"))
+
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -8,6 +8,7 @@ thread or in another process) land on one axis.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -127,3 +128,15 @@ def server_timeline(title: str, reports: Sequence[dict[str, Any]]) -> Timeline:
     for i, body in enumerate(reports):
         timeline.add(f"view {i}", body["started"], body["finished"])
     return timeline
+
+
+async def peak_threads(awaitable: Awaitable[T], interval: float = 0.002) -> tuple[T, int]:
+    """Await `awaitable` while sampling this process's thread count; return the result and peak."""
+    peak = threading.active_count()
+    task = asyncio.ensure_future(awaitable)
+    while not task.done():
+        # Sampling, not counting thread starts: a thread that lives shorter than `interval` can
+        # be missed, so the peak is a lower bound.
+        await asyncio.wait([task], timeout=interval)
+        peak = max(peak, threading.active_count())
+    return task.result(), peak

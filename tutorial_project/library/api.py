@@ -7,6 +7,7 @@ notebooks compare the two with everything else equal.
 
 import asyncio
 import time
+from typing import Literal
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
@@ -15,8 +16,16 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.errors import HttpError
 
+from tutorial_project.library import book_data
 from tutorial_project.library.models import Book
-from tutorial_project.library.schemas import BookOut, HelloOut, Message, UserInfoOut
+from tutorial_project.library.schemas import (
+    BookOut,
+    HelloOut,
+    Message,
+    RatingOut,
+    SummaryOut,
+    UserInfoOut,
+)
 
 User = get_user_model()
 
@@ -26,6 +35,12 @@ sync_router = Router(tags=["sync twins"])
 # Shared parameter rules, so both twins accept and refuse exactly the same input.
 Delay = Query(1.0, ge=0, le=5, description="Seconds to wait before answering (0 to 5).")
 Username = Query(..., min_length=1, max_length=150, description="The user to look up.")
+# Answers of the endpoints that call the book-data service: its failures become 502 or 504.
+Upstream = {404: Message, 502: Message, 504: Message}
+Strategy = Query(
+    "gather", description="gather: the three calls at once; sequential: one after another."
+)
+SUMMARY_PARTS = ("rating", "price", "stock")
 
 
 def no_user(username: str) -> HttpError:
@@ -81,6 +96,26 @@ async def get_book(request: HttpRequest, book_id: int) -> Book:
         raise no_book(book_id) from None
 
 
+@router.get("/books/{book_id}/rating", response={200: RatingOut, **Upstream})
+async def get_rating(request: HttpRequest, book_id: int) -> dict[str, object]:
+    """One call to the book-data service; the event loop serves others while it waits."""
+    return await book_data.fetch("rating", book_id)
+
+
+@router.get("/books/{book_id}/summary", response={200: SummaryOut, **Upstream})
+async def get_summary(
+    request: HttpRequest, book_id: int, strategy: Literal["gather", "sequential"] = Strategy
+) -> dict[str, object]:
+    """Rating, price and stock from three calls: at once (gather) or one after another."""
+    if strategy == "gather":
+        # If one call fails, gather raises its error at once; the other calls still run to the
+        # end (nothing cancels them) and their results are dropped.
+        parts = await asyncio.gather(*(book_data.fetch(part, book_id) for part in SUMMARY_PARTS))
+    else:
+        parts = [await book_data.fetch(part, book_id) for part in SUMMARY_PARTS]
+    return {key: value for part in parts for key, value in part.items()}
+
+
 @sync_router.get("/hello", response=HelloOut)
 def sync_hello(request: HttpRequest, delay: float = Delay) -> dict[str, str]:
     """Wait by blocking a thread; under ASGI each request gets a thread of its own."""
@@ -111,6 +146,19 @@ def get_book_sync(request: HttpRequest, book_id: int) -> Book:
         return books_with_authors().get(pk=book_id)
     except Book.DoesNotExist:
         raise no_book(book_id) from None
+
+
+@sync_router.get("/books/{book_id}/rating", response={200: RatingOut, **Upstream})
+def get_rating_sync(request: HttpRequest, book_id: int) -> dict[str, object]:
+    """The sync twin of /api/books/{book_id}/rating: its thread blocks while it waits."""
+    return book_data.fetch_sync("rating", book_id)
+
+
+@sync_router.get("/books/{book_id}/summary", response={200: SummaryOut, **Upstream})
+def get_summary_sync(request: HttpRequest, book_id: int) -> dict[str, object]:
+    """The sync twin of /api/books/{book_id}/summary: one call after another, nothing else."""
+    parts = [book_data.fetch_sync(part, book_id) for part in SUMMARY_PARTS]
+    return {key: value for part in parts for key, value in part.items()}
 
 
 router.add_router("/sync", sync_router)

@@ -27,3 +27,17 @@ class BookOut(Schema):
     title: str
     year: int
     author: AuthorOut
+
+
+class RatingOut(Schema):
+    book_id: int
+    rating: float
+
+
+class SummaryOut(Schema):
+    """What the book-data service knows about one book, from three calls."""
+
+    book_id: int
+    rating: float
+    price: float
+    in_stock: int

@@ -1,0 +1,169 @@
+"""A pretend external service, "book data", that the library API calls over real HTTP.
+
+It is a bare ASGI application (no framework), so it costs almost nothing per request and never is
+the slow part of an experiment: what a notebook measures is the Django side. Three resources,
+each answering JSON for any book id from 1 to 1000 (404 otherwise):
+
+    GET /rating/{id}   {"book_id": 1, "rating": 4.2}
+    GET /price/{id}    {"book_id": 1, "price": 21.5}
+    GET /stock/{id}    {"book_id": 1, "in_stock": 3}
+
+Knobs, set on the instance (`service.delay = 0.2`, or per resource with `configure`), make it slow
+or broken on purpose: a delay before answering, and the status code to answer with. It also counts
+requests and the most it ever had in progress at once, which is how a notebook sees a client's
+connection limit from the other side. With `record=True` it also keeps every call (resource,
+client port, start and end on the perf_counter clock), so a notebook can draw the calls on a
+timeline and count the TCP connections they came over.
+
+Run one on its own with `python -m tutorial_project.upstream --delay 0.2`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+RESOURCES = ("rating", "price", "stock")
+KNOWN_BOOKS = range(1, 1001)
+
+
+@dataclass
+class Behaviour:
+    """How one resource answers: after `delay` seconds, with HTTP `status`."""
+
+    delay: float = 0.0
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the service answered (kept only when `record` is on)."""
+
+    resource: str
+    client_port: int
+    start: float
+    end: float
+
+
+@dataclass
+class BookDataService:
+    """The ASGI app. Knobs apply to every resource unless `configure` set one on its own."""
+
+    delay: float = 0.0
+    status: int = 200
+    overrides: dict[str, Behaviour] = field(default_factory=dict)
+    record: bool = False
+    requests: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    calls: list[Call] = field(default_factory=list)
+
+    def configure(self, resource: str, *, delay: float = 0.0, status: int = 200) -> None:
+        """Give one resource its own delay and status."""
+        if resource not in RESOURCES:
+            raise ValueError(f"Unknown resource {resource!r}; choose from {', '.join(RESOURCES)}.")
+        self.overrides[resource] = Behaviour(delay, status)
+
+    def reset(self, *, delay: float = 0.0, status: int = 200) -> None:
+        """Forget per-resource settings and counters; every resource answers alike again."""
+        self.delay, self.status = delay, status
+        self.overrides.clear()
+        self.requests = self.in_flight = self.peak_in_flight = 0
+        self.calls.clear()
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections the recorded calls came over (one client port each)."""
+        return len({call.client_port for call in self.calls})
+
+    def behaviour(self, resource: str) -> Behaviour:
+        """The delay and status that `resource` answers with now."""
+        return self.overrides.get(resource, Behaviour(self.delay, self.status))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        self.requests += 1
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        start = time.perf_counter()
+        try:
+            status, body = await self._answer(scope["method"], scope["path"])
+        finally:
+            self.in_flight -= 1
+        if self.record:
+            resource = scope["path"].strip("/").partition("/")[0]
+            port = (scope.get("client") or ("", 0))[1]
+            self.calls.append(Call(resource, port, start, time.perf_counter()))
+        await _send_json(send, status, body)
+
+    async def _answer(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body for one request, after the resource's delay."""
+        resource, _, raw_id = path.strip("/").partition("/")
+        if method != "GET" or resource not in RESOURCES or not raw_id.isdigit():
+            return 404, {"detail": f"No such resource: {method} {path}"}
+        behaviour = self.behaviour(resource)
+        await asyncio.sleep(behaviour.delay)
+        book_id = int(raw_id)
+        if behaviour.status != 200:
+            return behaviour.status, {"detail": f"The {resource} service is failing on purpose."}
+        if book_id not in KNOWN_BOOKS:
+            return 404, {"detail": f"No {resource} for book {book_id}."}
+        return 200, {"book_id": book_id, **_data(resource, book_id)}
+
+
+def _data(resource: str, book_id: int) -> dict[str, Any]:
+    """Made-up but stable data, so that answers can be checked."""
+    if resource == "rating":
+        return {"rating": round(3 + (book_id * 7 % 20) / 10, 1)}
+    if resource == "price":
+        return {"price": round(10 + book_id * 2.5, 2)}
+    return {"in_stock": book_id % 5}
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    """Send one complete JSON response."""
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Accept start-up and shutdown; the service holds nothing that needs opening or closing."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a BookDataService on 127.0.0.1 until Ctrl-C."""
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--status", type=int, default=200, help="HTTP status to answer with")
+    args = parser.parse_args(argv)
+    service = BookDataService(delay=args.delay, status=args.status)
+    uvicorn.run(service, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
