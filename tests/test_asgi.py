@@ -142,3 +142,18 @@ with serve() as server:
     open(sys.argv[1], "w").write(str(server.port))
     time.sleep(600)
 """
+
+
+def test_free_socket_is_declared_tcp() -> None:
+    """Accepted connections get TCP_NODELAY only from a socket that says IPPROTO_TCP.
+
+    asyncio sets TCP_NODELAY on a connection only when the socket's protocol is IPPROTO_TCP; a
+    socket made with the default protocol 0 left Nagle's algorithm on, and every small response
+    waited about 40 ms for a delayed ACK.
+    """
+    import socket
+
+    from tutorial_project.servers import free_socket
+
+    with free_socket() as sock:
+        assert sock.proto == socket.IPPROTO_TCP

@@ -123,3 +123,24 @@ def sync_gather(
         delay=delay,
         coroutine_thread=coroutine_thread,
     )
+
+
+class RequestInfo(Schema):
+    """What a view can tell about how its request reached it."""
+
+    user: str
+    session: str
+    thread: str
+
+
+@router.get("/request-info", response=RequestInfo)
+async def request_info(request: HttpRequest) -> dict[str, str]:
+    """Which objects middleware attached to the request (type names only: nothing is loaded)."""
+    # type() does not evaluate a lazy object: request.user stays unloaded, so no query runs on
+    # the event loop. Under the full middleware stack it is a SimpleLazyObject; a test client that
+    # skips middleware leaves whatever it put there itself, or nothing.
+    return {
+        "user": type(getattr(request, "user", None)).__name__,
+        "session": type(getattr(request, "session", None)).__name__,
+        "thread": threading.current_thread().name,
+    }

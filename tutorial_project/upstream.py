@@ -73,11 +73,12 @@ class BookDataService:
             raise ValueError(f"Unknown resource {resource!r}; choose from {', '.join(RESOURCES)}.")
         self.overrides[resource] = Behaviour(delay, status)
 
-    def reset(self, *, delay: float = 0.0, status: int = 200) -> None:
-        """Forget per-resource settings and counters; every resource answers alike again."""
-        self.delay, self.status = delay, status
+    def reset(self, *, delay: float = 0.0, status: int = 200, record: bool = False) -> None:
+        """Forget per-resource settings, counters and calls; every resource answers alike again."""
+        self.delay, self.status, self.record = delay, status, record
         self.overrides.clear()
-        self.requests = self.in_flight = self.peak_in_flight = 0
+        # in_flight is a live gauge (calls may still be running), so it carries over.
+        self.requests, self.peak_in_flight = 0, self.in_flight
         self.calls.clear()
 
     @property
@@ -98,12 +99,14 @@ class BookDataService:
         self.requests += 1
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-        start = time.perf_counter()
+        # Decided on arrival: a slow call that started before `record` was switched on (or
+        # before a reset) must not show up in a later experiment's record.
+        record, start = self.record, time.perf_counter()
         try:
             status, body = await self._answer(scope["method"], scope["path"])
         finally:
             self.in_flight -= 1
-        if self.record:
+        if record:
             resource = scope["path"].strip("/").partition("/")[0]
             port = (scope.get("client") or ("", 0))[1]
             self.calls.append(Call(resource, port, start, time.perf_counter()))
