@@ -90,6 +90,8 @@ def read_outcomes(report: Path) -> dict[str, str]:
     outcomes = {}
     for case in ET.parse(report).iter("testcase"):
         name = case.get("name", "?")
+        if name in outcomes:  # the same test name in two files: say which file
+            name = f"{case.get('classname', '?').rsplit('.', 1)[-1]}::{name}"
         for tag in ("failure", "error", "skipped"):
             element = case.find(tag)
             if element is not None:
