@@ -146,14 +146,15 @@ def test_sync_summary_is_sequential(book_data_service: BookDataService) -> None:
     assert book_data_service.peak_in_flight == 1
 
 
-async def test_one_async_client_per_event_loop(settings: pytest.FixtureRequest) -> None:
-    """Requests on one loop share one client, whose limits come from settings."""
-    settings.UPSTREAM_MAX_CONNECTIONS = 7
-    first = book_data.async_client()
-    assert book_data.async_client() is first
-    assert first._transport._pool._max_connections == 7
+async def test_shared_async_clients_per_event_loop(settings: pytest.FixtureRequest) -> None:
+    """A loop's clients are used in turn and split UPSTREAM_MAX_CONNECTIONS between them."""
+    settings.UPSTREAM_MAX_CONNECTIONS, settings.UPSTREAM_CLIENTS = 7, 3
+    handed_out = [book_data.async_client() for _ in range(6)]
+    assert len(set(handed_out)) == 3 and handed_out[:3] == handed_out[3:]
+    assert {c._transport._pool._max_connections for c in handed_out} == {3}
     await book_data.aclose_async_client()
-    assert first.is_closed and book_data.async_client() is not first
+    assert all(c.is_closed for c in handed_out)
+    assert book_data.async_client() not in handed_out
 
 
 def test_server_shutdown_closes_its_client(book_data_service: BookDataService) -> None:
@@ -163,7 +164,8 @@ def test_server_shutdown_closes_its_client(book_data_service: BookDataService) -
         response = httpx.get(f"{server.url}/api/books/1/rating", timeout=10)
         made = set(book_data._async_clients.values()) - before
     assert response.status_code == 200
-    assert len(made) == 1 and made.pop().is_closed
+    assert len(made) == 1
+    assert all(client.is_closed for client in made.pop().clients)
 
 
 async def test_service_records_calls_and_connections() -> None:

@@ -144,3 +144,30 @@ async def request_info(request: HttpRequest) -> dict[str, str]:
         "session": type(getattr(request, "session", None)).__name__,
         "thread": threading.current_thread().name,
     }
+
+
+Work = Query(300_000, ge=0, le=5_000_000, description="Iterations of pure-Python work.")
+
+
+def burn(iterations: int) -> int:
+    """Pure-Python CPU work: nothing to await, and it holds the GIL throughout."""
+    total = 0
+    for i in range(iterations):
+        total += i * i
+    return total
+
+
+@router.get("/cpu", response=ViewReport)
+async def cpu(request: HttpRequest, n: int = Work) -> dict[str, object]:
+    """CPU-bound work in an async view: it holds the event loop for its whole run."""
+    started = time.perf_counter()
+    burn(n)
+    return report("cpu (async)", started)
+
+
+@router.get("/sync-cpu", response=ViewReport)
+def sync_cpu(request: HttpRequest, n: int = Work) -> dict[str, object]:
+    """The same work in a sync view: a thread of its own, but the GIL still lets one run at once."""
+    started = time.perf_counter()
+    burn(n)
+    return report("cpu (sync)", started)

@@ -161,11 +161,13 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
+    parser.add_argument("--fd", type=int, help="serve on this inherited, bound socket instead")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--status", type=int, default=200, help="HTTP status to answer with")
     args = parser.parse_args(argv)
     service = BookDataService(delay=args.delay, status=args.status)
-    uvicorn.run(service, host="127.0.0.1", port=args.port, log_level="warning")
+    where = {"fd": args.fd} if args.fd is not None else {"host": "127.0.0.1", "port": args.port}
+    uvicorn.run(service, log_level="warning", access_log=False, **where)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""Middleware for the API-only stack (TUTORIAL_MIDDLEWARE=api; notebook 09 measures why).
+
+Django's built-in middleware classes are written for both worlds with MiddlewareMixin: under ASGI
+each of their process_request/process_response hooks runs through sync_to_async, a thread hop per
+hook per request. The project's full stack has seven of them, about thirteen hops per request.
+This one does the part of SecurityMiddleware that matters to a JSON API served over plain HTTP
+behind a proxy, natively async, with no hop.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from asgiref.sync import markcoroutinefunction
+from django.http import HttpRequest, HttpResponse
+
+Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+
+class SecurityHeadersMiddleware:
+    """Add SecurityMiddleware's header defaults without leaving the event loop."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = await self.get_response(request)
+        # The same defaults as SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY and
+        # SECURE_CROSS_ORIGIN_OPENER_POLICY; HSTS and the HTTPS redirect belong to the proxy
+        # that terminates TLS.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+class SyncOnlyMiddleware:
+    """An experiment for notebook 08, not for a project: a middleware that only supports sync.
+
+    Put in an async stack, it makes Django adapt the handler below it to sync and the one above it
+    back to async ("Asynchronous handler adapted for middleware ..." in the django.request log),
+    so every request crosses between the event loop and a thread twice more.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
