@@ -38,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tutorial_project.loadgen import run_load
 
@@ -495,6 +496,9 @@ def run(options: Options, progress: bool = True) -> list[Point]:
             )
         )
         django_env = {
+            # Always the SQLite file below, even in a shell (or CI lane) set up for MySQL.
+            "TUTORIAL_DATABASE": "sqlite",
+            "TUTORIAL_MYSQL_URL": "",
             "DJANGO_SETTINGS_MODULE": "tutorial_project.settings",
             "DJANGO_DEBUG": "0",
             "TUTORIAL_DB_PATH": str(workdir / "bench.sqlite3"),
@@ -631,6 +635,17 @@ def report(points: Sequence[Point], options: Options) -> dict[str, object]:
         "checks": [{"held": held, "what": what} for held, what in checks(points, options)],
         "ratios": ratios(points),
     }
+
+
+def measure(*args: str, timeout: float = 300) -> tuple[dict[str, Any], list[Point]]:
+    """Run the benchmark in a fresh process with --json and `args`: its report and its points."""
+    command = [sys.executable, "-m", "tutorial_project.bench", "--json", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or ["(nothing on stderr)"]
+        raise RuntimeError(f"the benchmark failed (exit code {done.returncode}): {last[0]}")
+    found = json.loads(done.stdout)
+    return found, [Point(**point) for point in found["points"]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

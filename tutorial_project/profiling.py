@@ -1,0 +1,191 @@
+"""What one request costs Django, measured in process: thread crossings, time, and a profile.
+
+Notebooks 08 and 09 use these to compare middleware stacks. Each measurement builds its own
+ASGIHandler (Django reads MIDDLEWARE when a handler is made) and calls it directly, the way
+uvicorn would, with no network and no HTTP client in the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import pstats
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+from asgiref.sync import AsyncToSync, SyncToAsync
+from django.core.handlers.asgi import ASGIHandler
+from django.test import override_settings
+
+# Where a function's own time goes, by the file it lives in; the first match wins.
+GROUPS: list[tuple[str, tuple[str, ...]]] = [
+    ("waiting for worker threads", ("select.epoll", "selectors.py")),
+    (
+        "starting and handing work to threads",
+        ("threading.py", "concurrent/futures", "_thread", "queue"),
+    ),
+    ("asgiref (sync_to_async, contexts)", ("asgiref/",)),
+    ("event loop (asyncio)", ("asyncio/",)),
+    ("Django middleware", ("django/middleware", "django/contrib", "django/utils/deprecation")),
+    ("Ninja (parameters, validation, JSON)", ("ninja/", "pydantic", "json/")),
+    ("Django handler, request, response", ("django/",)),
+]
+OTHER = "other (Python, contextvars, logging)"
+
+
+@contextmanager
+def count_crossings() -> Iterator[dict[str, int]]:
+    """Count the calls of sync_to_async and async_to_sync wrappers inside the block."""
+    counts = {"sync_to_async": 0, "async_to_sync": 0}
+    to_thread, to_loop = SyncToAsync.__call__, AsyncToSync.__call__
+
+    async def counted_to_thread(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
+        counts["sync_to_async"] += 1
+        return await to_thread(self, *args, **kwargs)
+
+    def counted_to_loop(self: AsyncToSync, *args: Any, **kwargs: Any) -> Any:
+        counts["async_to_sync"] += 1
+        return to_loop(self, *args, **kwargs)
+
+    with (
+        mock.patch.object(SyncToAsync, "__call__", counted_to_thread),
+        mock.patch.object(AsyncToSync, "__call__", counted_to_loop),
+    ):
+        yield counts
+
+
+def handler_for(stack: list[str]) -> ASGIHandler:
+    """A Django ASGI handler whose middleware is `stack` (dotted paths)."""
+    with override_settings(MIDDLEWARE=stack):
+        return ASGIHandler()
+
+
+async def call(app: Callable[..., Any], path: str, query: str = "") -> int:
+    """Send one GET to an ASGI app, in process; return the response's status code."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    answered = asyncio.Event()
+    messages: list[dict[str, Any]] = []
+    sent_body = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_body
+        if not sent_body:
+            sent_body = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # Django listens for a disconnect while the view runs: answer only once the response is out.
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
+
+    await app(scope, receive, send)
+    return messages[0]["status"]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What one request cost on average."""
+
+    micros: float
+    crossings: float
+    threads_started: float
+
+
+async def request_cost(
+    stack: list[str], path: str = "/api/async-hello", query: str = "delay=0", requests: int = 200
+) -> Cost:
+    """Average time, thread crossings and threads started per request, one request at a time."""
+    handler = handler_for(stack)
+    assert await call(handler, path, query) == 200  # the first request pays for imports
+    with count_crossings() as counts, _count_thread_starts() as starts:
+        started = time.perf_counter()
+        for _ in range(requests):
+            await call(handler, path, query)
+        elapsed = time.perf_counter() - started
+    return Cost(elapsed / requests * 1e6, sum(counts.values()) / requests, starts[0] / requests)
+
+
+@contextmanager
+def _count_thread_starts() -> Iterator[list[int]]:
+    """Count threading.Thread.start calls inside the block."""
+    import threading
+
+    started = [0]
+    original = threading.Thread.start
+
+    def counted(self: threading.Thread) -> None:
+        started[0] += 1
+        original(self)
+
+    with mock.patch.object(threading.Thread, "start", counted):
+        yield started
+
+
+async def profile_shares(
+    stack: list[str], path: str = "/api/async-hello", query: str = "delay=0", requests: int = 500
+) -> dict[str, float]:
+    """Share of the event loop thread's time per group (GROUPS), for `requests` requests."""
+    handler = handler_for(stack)
+    await call(handler, path, query)
+    profiler = cProfile.Profile()
+    async with _profiling(profiler):
+        await asyncio.gather(*(_ten_at_a_time(handler, path, query, requests)))
+    stats = pstats.Stats(profiler)
+    totals: dict[str, float] = {}
+    for (filename, _, function), (_, _, own_time, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        group = classify(f"{filename} {function}")
+        totals[group] = totals.get(group, 0.0) + own_time
+    everything = sum(totals.values())
+    return {
+        group: seconds / everything
+        for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
+    }
+
+
+def _ten_at_a_time(handler: ASGIHandler, path: str, query: str, requests: int) -> list[Any]:
+    """`requests` calls, at most ten in flight (like a lightly loaded server)."""
+    gate = asyncio.Semaphore(10)
+
+    async def one() -> None:
+        async with gate:
+            await call(handler, path, query)
+
+    return [one() for _ in range(requests)]
+
+
+@asynccontextmanager
+async def _profiling(profiler: cProfile.Profile) -> AsyncIterator[None]:
+    """Profile the event loop's thread while the block runs."""
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+
+
+def classify(location: str) -> str:
+    """The GROUPS name for a profiled function, from its file name and function name."""
+    for group, markers in GROUPS:
+        if any(marker in location for marker in markers):
+            return group
+    return OTHER
