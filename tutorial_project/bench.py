@@ -471,7 +471,7 @@ def raise_open_files_limit(needed: int) -> None:
 
 
 def run(options: Options, progress: bool = True) -> list[Point]:
-    """Measure every row at every concurrency; servers start per row and stop after it."""
+    """Measure every row at every concurrency; a server per row, or shared ones with --quick."""
     started = time.monotonic()
     raise_open_files_limit(4 * max(options.concurrency) + 256)
     points: list[Point] = []
