@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from tutorial_project.loadgen import run_load
+from tutorial_project.servers import free_socket
 
 HOST = "127.0.0.1"
 DEFAULT_CONCURRENCY = (10, 100, 500)
@@ -262,9 +263,8 @@ def _bounded(low: float, high: float):  # noqa: ANN202 - an argparse type factor
 
 
 def free_port() -> int:
-    """A port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
+    """A port on 127.0.0.1 that nobody listens on right now (the child binds it again)."""
+    with free_socket(HOST) as sock:
         return sock.getsockname()[1]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -99,6 +100,11 @@ class Connection:
             self.writer = None
 
 
+# What a failed raw request can raise: a refused or reset connection, a malformed or cut-off
+# response, or the per-request timeout.
+RAW_FAILURES = (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError)
+
+
 async def run_load(
     url: str, concurrency: int, duration: float, timeout: float = 10.0, client: str = "raw"
 ) -> Result:
@@ -106,19 +112,65 @@ async def run_load(
     if client == "httpx":
         return await _run_httpx(url, concurrency, duration, timeout)
     host, port, path = split_url(url)
-    result = Result()
     connections = [Connection(host, port) for _ in range(concurrency)]
+
+    def sender(connection: Connection) -> Callable[[], Awaitable[int]]:
+        async def send() -> int:
+            try:
+                return await asyncio.wait_for(connection.get(path), timeout)
+            except RAW_FAILURES:
+                await connection.close()  # its state is unknown: the next request reconnects
+                raise
+
+        return send
+
+    try:
+        return await keep_in_flight([sender(c) for c in connections], duration, RAW_FAILURES)
+    finally:
+        await asyncio.gather(*(c.close() for c in connections))
+
+
+async def _run_httpx(url: str, concurrency: int, duration: float, timeout: float) -> Result:
+    """The same closed loop through httpx, ten users per AsyncClient."""
+    import httpx
+
+    per_client = 10
+    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
+    clients = [
+        httpx.AsyncClient(timeout=timeout, limits=limits)
+        for _ in range(-(-concurrency // per_client))
+    ]
+
+    def sender(client: httpx.AsyncClient) -> Callable[[], Awaitable[int]]:
+        async def send() -> int:
+            return (await client.get(url)).status_code
+
+        return send
+
+    senders = [sender(clients[i // per_client]) for i in range(concurrency)]
+    try:
+        return await keep_in_flight(senders, duration, (httpx.HTTPError,))
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+async def keep_in_flight(
+    senders: list[Callable[[], Awaitable[int]]],
+    duration: float,
+    failures: tuple[type[BaseException], ...],
+) -> Result:
+    """One virtual user per sender, each sending its next request when the last one is answered."""
+    result = Result()
     started = time.perf_counter()
     deadline = started + duration
 
-    async def user(connection: Connection) -> None:
+    async def user(send: Callable[[], Awaitable[int]]) -> None:
         while time.perf_counter() < deadline:
             sent = time.perf_counter()
             try:
-                status = await asyncio.wait_for(connection.get(path), timeout)
-            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                status = await send()
+            except failures as exc:
                 result.error(type(exc).__name__)
-                await connection.close()
                 continue
             if status == 200:
                 result.latencies.append(time.perf_counter() - sent)
@@ -126,47 +178,9 @@ async def run_load(
                 result.error(f"HTTP {status}")
 
     try:
-        await asyncio.gather(*(user(c) for c in connections))
+        await asyncio.gather(*(user(send) for send in senders))
     finally:
         result.elapsed = time.perf_counter() - started
-        await asyncio.gather(*(c.close() for c in connections))
-    return result
-
-
-async def _run_httpx(url: str, concurrency: int, duration: float, timeout: float) -> Result:
-    """The same closed loop through httpx, ten users per AsyncClient."""
-    import httpx
-
-    result = Result()
-    per_client = 10
-    clients = [
-        httpx.AsyncClient(
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client),
-        )
-        for _ in range(-(-concurrency // per_client))
-    ]
-    started = time.perf_counter()
-    deadline = started + duration
-
-    async def user(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < deadline:
-            sent = time.perf_counter()
-            try:
-                response = await client.get(url)
-            except httpx.HTTPError as exc:
-                result.error(type(exc).__name__)
-                continue
-            if response.status_code == 200:
-                result.latencies.append(time.perf_counter() - sent)
-            else:
-                result.error(f"HTTP {response.status_code}")
-
-    try:
-        await asyncio.gather(*(user(clients[i // per_client]) for i in range(concurrency)))
-    finally:
-        result.elapsed = time.perf_counter() - started
-        await asyncio.gather(*(c.aclose() for c in clients))
     return result
 
 

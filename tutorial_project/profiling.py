@@ -11,8 +11,8 @@ import asyncio
 import cProfile
 import pstats
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
@@ -147,9 +147,19 @@ async def profile_shares(
     """Share of the event loop thread's time per group (GROUPS), for `requests` requests."""
     handler = handler_for(stack)
     await call(handler, path, query)
+    # At most ten requests in flight, like a lightly loaded server.
+    gate = asyncio.Semaphore(10)
+
+    async def one() -> None:
+        async with gate:
+            await call(handler, path, query)
+
     profiler = cProfile.Profile()
-    async with _profiling(profiler):
-        await asyncio.gather(*(_ten_at_a_time(handler, path, query, requests)))
+    profiler.enable()
+    try:
+        await asyncio.gather(*(one() for _ in range(requests)))
+    finally:
+        profiler.disable()
     stats = pstats.Stats(profiler)
     totals: dict[str, float] = {}
     for (filename, _, function), (_, _, own_time, _, _) in stats.stats.items():  # type: ignore[attr-defined]
@@ -160,27 +170,6 @@ async def profile_shares(
         group: seconds / everything
         for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
     }
-
-
-def _ten_at_a_time(handler: ASGIHandler, path: str, query: str, requests: int) -> list[Any]:
-    """`requests` calls, at most ten in flight (like a lightly loaded server)."""
-    gate = asyncio.Semaphore(10)
-
-    async def one() -> None:
-        async with gate:
-            await call(handler, path, query)
-
-    return [one() for _ in range(requests)]
-
-
-@asynccontextmanager
-async def _profiling(profiler: cProfile.Profile) -> AsyncIterator[None]:
-    """Profile the event loop's thread while the block runs."""
-    profiler.enable()
-    try:
-        yield
-    finally:
-        profiler.disable()
 
 
 def classify(location: str) -> str:

@@ -158,7 +158,8 @@ if env_flag("TUTORIAL_ONE_LINE_LOGS", False):
 UPSTREAM_URL = os.environ.get("TUTORIAL_UPSTREAM_URL", "http://127.0.0.1:8001")
 # Seconds for each phase of a call (connect, read, write, waiting for a pooled connection).
 UPSTREAM_TIMEOUT = float(os.environ.get("TUTORIAL_UPSTREAM_TIMEOUT", "2.0"))
-# Open connections per client: at most this many calls are in flight at once; more wait in line.
+# Open connections to it per process (per event loop for the async clients, which divide them):
+# at most this many calls are in flight at once; more wait in line.
 UPSTREAM_MAX_CONNECTIONS = int(os.environ.get("TUTORIAL_UPSTREAM_MAX_CONNECTIONS", "512"))
 # How many AsyncClients per event loop share those connections (library/book_data.py says why).
 UPSTREAM_CLIENTS = int(os.environ.get("TUTORIAL_UPSTREAM_CLIENTS", "32"))

@@ -24,13 +24,13 @@ import argparse
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutorial_project.lifespan import Receive, Send, lifespan
+
 Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 RESOURCES = ("rating", "price", "stock")
 KNOWN_BOOKS = range(1, 1001)
@@ -92,7 +92,7 @@ class BookDataService:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)  # nothing to open or close
             return
         if scope["type"] != "http":
             return
@@ -102,21 +102,20 @@ class BookDataService:
         # Decided on arrival: a slow call that started before `record` was switched on (or
         # before a reset) must not show up in a later experiment's record.
         record, start = self.record, time.perf_counter()
+        resource, _, raw_id = scope["path"].strip("/").partition("/")
         try:
-            status, body = await self._answer(scope["method"], scope["path"])
+            status, body = await self._answer(scope["method"], resource, raw_id)
         finally:
             self.in_flight -= 1
         if record:
-            resource = scope["path"].strip("/").partition("/")[0]
             port = (scope.get("client") or ("", 0))[1]
             self.calls.append(Call(resource, port, start, time.perf_counter()))
         await _send_json(send, status, body)
 
-    async def _answer(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
-        """The status and JSON body for one request, after the resource's delay."""
-        resource, _, raw_id = path.strip("/").partition("/")
+    async def _answer(self, method: str, resource: str, raw_id: str) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body for GET /{resource}/{raw_id}, after the resource's delay."""
         if method != "GET" or resource not in RESOURCES or not raw_id.isdigit():
-            return 404, {"detail": f"No such resource: {method} {path}"}
+            return 404, {"detail": f"No such resource: {method} /{resource}/{raw_id}"}
         behaviour = self.behaviour(resource)
         await asyncio.sleep(behaviour.delay)
         book_id = int(raw_id)
@@ -142,17 +141,6 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    """Accept start-up and shutdown; the service holds nothing that needs opening or closing."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,10 +52,7 @@ class ClientSet:
 
     def __init__(self, count: int, max_connections: int) -> None:
         per_client = max(1, -(-max_connections // count))  # rounded up
-        limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
-        # One TLS context for all: building one loads the CA bundle, about 20 ms each time.
-        tls = tls_context()
-        self.clients = [httpx.AsyncClient(limits=limits, verify=tls) for _ in range(count)]
+        self.clients = [httpx.AsyncClient(**client_options(per_client)) for _ in range(count)]
         self._turn = itertools.cycle(self.clients)
 
     def next(self) -> httpx.AsyncClient:
@@ -77,10 +74,12 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def client_options() -> dict[str, Any]:
-    """The sync client's connection limits, read from settings when it is made."""
-    limit = settings.UPSTREAM_MAX_CONNECTIONS
-    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+def client_options(max_connections: int) -> dict[str, Any]:
+    """Options for one client that may keep `max_connections` connections open."""
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    # One TLS context for all clients: building one loads the CA bundle, about 20 ms each time.
     return {"limits": limits, "verify": tls_context()}
 
 
@@ -111,7 +110,7 @@ def sync_client() -> httpx.Client:
     global _sync_client
     with _sync_lock:
         if _sync_client is None or _sync_client.is_closed:
-            _sync_client = httpx.Client(**client_options())
+            _sync_client = httpx.Client(**client_options(settings.UPSTREAM_MAX_CONNECTIONS))
         return _sync_client
 
 
