@@ -11,15 +11,16 @@ PYTHON_LATEST ?= python3.12
 VENV_LATEST ?= .venv-latest
 STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 
-.PHONY: help venv lab test unit test-mysql test-latest doctor soak lint format notebooks student html \
-	lock lock-latest clean
+.PHONY: help venv lab test unit test-mysql test-latest doctor soak lint format notebooks rerun \
+	student html lock lock-latest clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
 	@echo "make test       ruff, the unit tests and every notebook under strict nbval"
 	@echo "make unit       the unit tests only"
 	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
-	@echo "make notebooks  re-execute every notebook in place, top to bottom"
+	@echo "make notebooks  re-execute every notebook in place, top to bottom (NB=notebooks/01-*.ipynb for one)"
+	@echo "make rerun      run every notebook cell twice in a row; fail on an error outside raises-exception"
 	@echo "make test-latest the same suite on Django 6.x and Python 3.12+ ($(VENV_LATEST))"
 	@echo "make student    build/student/: the notebooks with solutions replaced by stubs"
 	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
@@ -83,8 +84,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+NB ?= notebooks/*.ipynb
 notebooks: $(STAMP)
-	$(BIN)/python -m tutorial_project.execute notebooks/*.ipynb
+	$(BIN)/python -m tutorial_project.execute $(NB)
+
+# Learners re-run cells: every code cell must survive a second run right after its first.
+rerun: $(STAMP)
+	$(BIN)/python -m tutorial_project.execute --twice $(NB)
 
 student: $(STAMP)
 	$(BIN)/python -m tutorial_project.classroom student

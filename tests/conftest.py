@@ -60,17 +60,3 @@ def written_text() -> Callable[[Path], str]:
         return path.read_text()
 
     return wait
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the MySQL notebook, with its one-line reason, where no MySQL server can be had."""
-    from tutorial_project import mysql
-
-    if mysql.database_url() or mysql.server_binaries():
-        return
-    if mysql.server_required():
-        return  # the notebook's setup cell then fails with the same one-line reason
-    skip = pytest.mark.skip(reason=mysql.why_no_server())
-    for item in items:
-        if "mysql" in item.path.name and item.path.suffix == ".ipynb":
-            item.add_marker(skip)

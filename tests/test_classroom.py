@@ -3,8 +3,7 @@
 import nbformat
 import pytest
 
-from tutorial_project import classroom, mysql
-from tutorial_project.execute import run_notebook
+from tutorial_project import classroom
 
 
 def tags(cell: nbformat.NotebookNode) -> list[str]:
@@ -22,6 +21,7 @@ def student_dir(tmp_path_factory: pytest.TempPathFactory):
 
 def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
     """Every solution becomes the stub, checks stay word for word, and no output is left."""
+    assert len(classroom.notebooks()) >= 10
     for path in classroom.notebooks():
         original = nbformat.read(path, as_version=4)
         student = nbformat.read(student_dir / path.name, as_version=4)
@@ -35,29 +35,10 @@ def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
                 assert theirs.outputs == [] and theirs.execution_count is None
 
 
-def run_student(path) -> nbformat.NotebookNode:
-    """Execute a student notebook to the end, recording errors instead of stopping at them."""
-    notebook = nbformat.read(path, as_version=4)
-    run_notebook(notebook, classroom.NOTEBOOKS, allow_errors=True)
-    return notebook
-
-
-@pytest.mark.parametrize("path", classroom.notebooks(), ids=lambda p: p.stem)
-def test_every_check_fails_on_the_stub(student_dir, path) -> None:
-    """Run with the stubs, each check cell fails: a check that passes unsolved checks nothing."""
-    if "mysql" in path.name and not (mysql.database_url() or mysql.server_binaries()):
-        pytest.skip(mysql.why_no_server())
-    notebook = run_student(student_dir / path.name)
-    checks = [cell for cell in notebook.cells if "check" in tags(cell)]
-    assert len(checks) >= 2
-    for cell in checks:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert errors, f"this check passed without a solution:\n{cell.source}"
-
-
 def test_html_edition(tmp_path) -> None:
     """The HTML pages and their index are written, with no script or style from the network."""
     written = classroom.build_html(tmp_path)
+    assert classroom.notebooks()
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     for path in classroom.notebooks():
         page = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")

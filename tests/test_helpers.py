@@ -7,7 +7,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -80,16 +79,35 @@ def test_stale_kernel_databases_are_removed(
     assert not stale.exists() and alive.exists() and other.exists()
 
 
-async def test_peak_threads_sees_threads_that_come_and_go() -> None:
-    """Five threads that each live 0.1 s show up in the peak, and the result comes back."""
-
+async def test_peak_threads_counts_threads_alive_together() -> None:
+    """Five threads held alive together by a barrier count five; a thread started before, none."""
     from tutorial_project.timeline import peak_threads
 
-    before = threading.active_count()
+    release = threading.Event()
+    older = threading.Thread(target=release.wait, args=(10,), name="older")
+    older.start()
+    arrived = threading.Barrier(6, timeout=10)
+
+    def held() -> None:
+        arrived.wait()  # all five alive at once, with the test
+        release.wait(10)
 
     async def five_threads() -> str:
-        await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.1) for _ in range(5)))
+        threads = [threading.Thread(target=held) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        await asyncio.to_thread(arrived.wait)
+        # Give the sampler (every 2 ms) many chances to see the five while they are held.
+        await asyncio.sleep(0.05)
+        release.set()
+        for thread in threads:
+            await asyncio.to_thread(thread.join, 10)
         return "done"
 
-    result, peak = await peak_threads(five_threads())
-    assert result == "done" and peak >= before + 5
+    try:
+        result, peak = await peak_threads(five_threads())
+    finally:
+        release.set()
+        older.join(10)
+    # The five, plus at most the default executor's threads that asyncio.to_thread started.
+    assert result == "done" and 5 <= peak <= 5 + 2

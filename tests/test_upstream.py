@@ -61,6 +61,21 @@ async def test_service_knobs() -> None:
     assert (service.requests, service.status, service.overrides) == (0, 200, {})
 
 
+async def test_service_idle_waits_for_calls_in_progress() -> None:
+    """idle() returns once no call is in progress, and says how many are left when it gives up."""
+    service = BookDataService(delay=0.3)
+    async with service_client(service) as up:
+        call = asyncio.ensure_future(up.get("/rating/1"))
+        for _ in range(100):  # in process, the call arrives within a few loop turns
+            if service.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        with pytest.raises(TimeoutError, match="1 call"):
+            await service.idle(timeout=0.05)
+        await service.idle(timeout=5)
+        assert service.in_flight == 0 and (await call).status_code == 200
+
+
 def test_service_refuses_unknown_resource_knob() -> None:
     """A typo in a resource name is an error that lists the right names."""
     with pytest.raises(ValueError, match="choose from rating, price, stock"):
@@ -159,10 +174,10 @@ async def test_shared_async_clients_per_event_loop(settings: pytest.FixtureReque
 
 def test_server_shutdown_closes_its_client(book_data_service: BookDataService) -> None:
     """The project's lifespan handler closes the server loop's client when uvicorn stops."""
-    before = set(book_data._async_clients.values())
+    before = set(book_data.client_sets())
     with serve() as server:
         response = httpx.get(f"{server.url}/api/books/1/rating", timeout=10)
-        made = set(book_data._async_clients.values()) - before
+        made = set(book_data.client_sets()) - before
     assert response.status_code == 200
     assert len(made) == 1
     assert all(client.is_closed for client in made.pop().clients)

@@ -4,11 +4,16 @@ This is what `make notebooks` runs. Each notebook gets a fresh kernel of this ve
 started in the notebook's folder (as nbval does), so the committed outputs match what the test
 suite will compare. A cell that raises without the `raises-exception` tag stops the run and the
 notebook file is left untouched.
+
+`--twice` is the re-run lane (`make rerun`): every code cell runs twice in a row, as a learner who
+presses Shift-Enter again would, and any error outside a `raises-exception` cell fails the run.
+Nothing is written back.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -54,6 +59,28 @@ def run_notebook(
             kernel.shutdown_kernel()
 
 
+def doubled(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of `notebook` in which every code cell is followed by a second copy of itself."""
+    twice = copy.deepcopy(notebook)
+    cells = []
+    for cell in twice.cells:
+        cells.append(cell)
+        if cell.cell_type == "code":
+            again = copy.deepcopy(cell)
+            again["id"] = f"{cell.get('id', 'cell')}-again"[:64]
+            cells.append(again)
+    twice.cells = cells
+    return twice
+
+
+def execute_twice(path: Path, timeout: int = 120) -> float:
+    """Run every code cell of the notebook at `path` twice in a row; return the seconds taken."""
+    notebook = doubled(nbformat.read(path, as_version=4))
+    started = time.perf_counter()
+    run_notebook(notebook, path.parent, timeout)
+    return time.perf_counter() - started
+
+
 def execute(path: Path, timeout: int = 120) -> float:
     """Run every cell of the notebook at `path` and save its outputs; return the seconds taken."""
     notebook = nbformat.read(path, as_version=4)
@@ -68,15 +95,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    parser.add_argument(
+        "--twice", action="store_true", help="run every cell twice in a row; write nothing back"
+    )
     args = parser.parse_args(argv)
+    failed = 0
     for path in args.notebooks:
         try:
-            seconds = execute(path, args.timeout)
+            if args.twice:
+                seconds = execute_twice(path, args.timeout)
+            else:
+                seconds = execute(path, args.timeout)
         except CellExecutionError as error:
-            print(f"{path}: a cell failed; the file is unchanged.\n{error}", file=sys.stderr)
-            return 1
-        print(f"{path}: executed in {seconds:.1f} s")
-    return 0
+            if not args.twice:
+                print(f"{path}: a cell failed; the file is unchanged.\n{error}", file=sys.stderr)
+                return 1
+            print(f"{path}: a cell failed when run a second time.\n{error}", file=sys.stderr)
+            failed += 1
+            continue
+        what = "every cell run twice" if args.twice else "executed"
+        print(f"{path}: {what} in {seconds:.1f} s")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -68,6 +68,16 @@ elif MIDDLEWARE_STACK != "full":
         f"TUTORIAL_MIDDLEWARE must be 'full' or 'api', not {MIDDLEWARE_STACK!r}."
     )
 
+# Which ASGI handler asgi.py serves: Django's own ("stock"), or "pooled", which lends each request
+# a thread from a pool instead of starting new ones (tutorial_project/handlers.py; notebook 09).
+ASGI_HANDLER = os.environ.get("TUTORIAL_HANDLER", "stock")
+if ASGI_HANDLER not in {"stock", "pooled"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"TUTORIAL_HANDLER must be 'stock' or 'pooled', not {ASGI_HANDLER!r}."
+    )
+
 ROOT_URLCONF = "tutorial_project.urls"
 
 TEMPLATES = [
@@ -99,7 +109,10 @@ DATABASES = {
             # Concurrent requests write from several threads; wait for the lock instead of
             # failing at once with "database is locked" (notebook 07 shortens the wait).
             "timeout": float(os.environ.get("TUTORIAL_SQLITE_TIMEOUT", "20")),
-            "transaction_mode": "IMMEDIATE",
+            # IMMEDIATE takes the write lock when a transaction begins, so two writers queue for
+            # it instead of failing halfway; SQLite's default is DEFERRED (notebook 07 shows
+            # what each does to an async test).
+            "transaction_mode": os.environ.get("TUTORIAL_SQLITE_TRANSACTION_MODE", "IMMEDIATE"),
         },
         "TEST": {"NAME": DB_PATH.with_name(f"{DB_PATH.stem}-test.sqlite3")},
     }

@@ -53,8 +53,9 @@ def run_pytest(
         command = [
             sys.executable,
             *("-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"),
-            # The project's addopts turn on nbval; the tests here are plain tests.
-            *("-o", "addopts=", "-o", "asyncio_mode=auto"),
+            # The project's addopts turn on nbval; the tests here are plain tests, and not loading
+            # the plugin at all saves the second and a half its imports take.
+            *("-o", "addopts=", "-o", "asyncio_mode=auto", "-p", "no:nbval"),
             *("--ds", "tutorial_project.settings", "--rootdir", str(PROJECT_ROOT)),
             *extra_args,
             *map(str, paths),

@@ -42,6 +42,8 @@ class Timeline:
 
     title: str
     spans: list[Span] = field(default_factory=list)
+    # What one span is ("request", "view", "call"): the plot's axis and title say it.
+    kind: str = "request"
 
     async def measure(self, label: str, awaitable: Awaitable[T]) -> T:
         """Await `awaitable` and record the span it took under `label`."""
@@ -80,8 +82,12 @@ class Timeline:
             height=0.7,
         )
         ax.set_yticks([])
-        ax.set_ylabel("request")
-        ax.set_title(f"{self.title}: {self.wall:.2f} s, at most {self.max_overlap()} in flight")
+        ax.set_ylabel(f"{self.kind}s")
+        overlap = self.max_overlap()
+        ax.set_title(
+            f"{self.title}: {self.wall:.2f} s, "
+            f"at most {overlap} {self.kind}{'' if overlap == 1 else 's'} at once"
+        )
         ax.invert_yaxis()
         return ax
 
@@ -124,19 +130,34 @@ async def measure_concurrent(
 
 def server_timeline(title: str, reports: Sequence[dict[str, Any]]) -> Timeline:
     """A timeline of the views' own spans, from the `started`/`finished` they report."""
-    timeline = Timeline(title)
+    timeline = Timeline(title, kind="view")
     for i, body in enumerate(reports):
         timeline.add(f"view {i}", body["started"], body["finished"])
     return timeline
 
 
 async def peak_threads(awaitable: Awaitable[T], interval: float = 0.002) -> tuple[T, int]:
-    """Await `awaitable` while sampling this process's thread count; return the result and peak."""
-    peak = threading.active_count()
-    task = asyncio.ensure_future(awaitable)
-    while not task.done():
-        # Sampling, not counting thread starts: a thread that lives shorter than `interval` can
-        # be missed, so the peak is a lower bound.
-        await asyncio.wait([task], timeout=interval)
-        peak = max(peak, threading.active_count())
+    """Await `awaitable`; return its result and the most threads it started alive at one instant.
+
+    Only threads started while the awaitable runs count, so threads that existed before (a
+    server's pool, a thread still ending from an earlier experiment) never inflate the figure.
+    """
+    started: list[threading.Thread] = []
+    original_start = threading.Thread.start
+
+    def recording_start(thread: threading.Thread) -> None:
+        started.append(thread)
+        original_start(thread)
+
+    peak = 0
+    threading.Thread.start = recording_start  # type: ignore[method-assign]
+    try:
+        task = asyncio.ensure_future(awaitable)
+        while not task.done():
+            # Sampling: a thread that lives shorter than `interval` can be missed, so the peak
+            # is a lower bound.
+            await asyncio.wait([task], timeout=interval)
+            peak = max(peak, sum(thread.is_alive() for thread in list(started)))
+    finally:
+        threading.Thread.start = original_start  # type: ignore[method-assign]
     return task.result(), peak

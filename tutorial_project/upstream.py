@@ -81,6 +81,18 @@ class BookDataService:
         self.requests, self.peak_in_flight = 0, self.in_flight
         self.calls.clear()
 
+    async def idle(self, timeout: float = 5.0) -> None:
+        """Wait until no call is in progress (calls a client gave up on still run to the end)."""
+        # The service runs on its server's loop, in another thread, so there is no event to
+        # await from the caller's loop: poll the gauge, which that thread updates.
+        deadline = time.monotonic() + timeout
+        while self.in_flight:  # noqa: ASYNC110 - the gauge belongs to another thread's loop
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{self.in_flight} call(s) still in progress after {timeout:g} s"
+                )
+            await asyncio.sleep(0.02)
+
     @property
     def connections(self) -> int:
         """How many TCP connections the recorded calls came over (one client port each)."""

@@ -98,6 +98,11 @@ def async_client() -> httpx.AsyncClient:
     return clients.next()
 
 
+def client_sets() -> list[ClientSet]:
+    """The shared AsyncClient sets of the event loops that have one now (notebook 05 reads it)."""
+    return list(_async_clients.values())
+
+
 async def aclose_async_client() -> None:
     """Close the running loop's clients, if any (at server shutdown, or after a test)."""
     clients = _async_clients.pop(asyncio.get_running_loop(), None)

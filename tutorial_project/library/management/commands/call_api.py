@@ -45,7 +45,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             # handle() is sync code: async_to_sync runs the coroutine to completion on an event
-            # loop and returns its result. It refuses to run in a thread whose loop is running.
+            # loop and returns its result. Unlike asyncio.run, it sends thread-sensitive work in
+            # the coroutine (the async ORM) back to this thread, with its connection. It refuses
+            # to run in a thread whose loop is running.
             answers = async_to_sync(call_paths)(base_url, paths, float(options["timeout"]))
         except httpx.TransportError as error:
             raise CommandError(f"Could not reach {base_url} ({type(error).__name__}).") from None
@@ -55,6 +57,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{answer.status} {answer.path}  {body}")
         total = sum(answer.seconds for answer in answers)
         self.stdout.write(
-            f"{len(answers)} requests in {wall:.2f} s; one after another they would take "
-            f"{total:.2f} s."
+            f"{len(answers)} requests in {wall:.2f} s; their own times add up to {total:.2f} s."
         )

@@ -1,0 +1,63 @@
+"""How pytest runs the notebooks: nbval executes each one once; exercise proofs ride along.
+
+After the check cell of every exercise, an extra item runs `tutorial_project.proofs.prove` in the
+same kernel: the stub and each recorded wrong solution must fail the check, and the reference
+solution must pass it again. No notebook is executed twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+
+CATALOG = Path(__file__).resolve().parent / "tests" / "exercise_mistakes.py"
+
+
+def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
+    """An nbval cell item that proves the exercise in the kernel that just ran its check."""
+    from nbval.plugin import IPyNbCell
+
+    notebook = Path(str(check_item.parent.fspath)).resolve()
+    source = (
+        "await __import__('tutorial_project.proofs').proofs.prove("
+        f"{str(notebook)!r}, {solution_id!r}, {str(CATALOG)!r})"
+    )
+    # No execution_count and no outputs: nbval runs the cell, fails on any error, and compares
+    # nothing, since the cell is not part of the committed notebook.
+    cell = nbformat.v4.new_code_cell(source)
+    cell.pop("id", None)
+    return IPyNbCell.from_parent(
+        check_item.parent,
+        name=f"{check_item.name} proof",
+        cell_num=check_item.cell_num,
+        cell=cell,
+        options=defaultdict(bool),
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Add an exercise proof after every check cell; skip the MySQL notebook without a server."""
+    from tutorial_project import mysql
+
+    proven: list[pytest.Item] = []
+    previous = None
+    for item in items:
+        proven.append(item)
+        cell = getattr(item, "cell", None)
+        if cell is not None and "check" in cell.metadata.get("tags", []):
+            solution = getattr(previous, "cell", None)
+            if solution is not None and "solution" in solution.metadata.get("tags", []):
+                proven.append(proof_item(item, solution.get("id")))
+        previous = item
+    items[:] = proven
+
+    if mysql.database_url() or mysql.server_binaries() or mysql.server_required():
+        # With a server the notebook runs; with the require flag its setup cell fails, saying why.
+        return
+    skip = pytest.mark.skip(reason=mysql.why_no_server())
+    for item in items:
+        if "mysql" in item.path.name and item.path.suffix == ".ipynb":
+            item.add_marker(skip)

@@ -1,0 +1,666 @@
+"""Plausible wrong solutions for every exercise, and the hint each check must answer them with.
+
+Keyed by notebook stem, then by the id of the exercise's `solution` cell. The proof items that
+conftest.py adds after every check cell run each mistake in the notebook's kernel and require the
+check to fail with an AssertionError ("Not yet: …") containing `hint`; see tutorial_project.proofs.
+A mistake is the error the exercise is about, written the way a learner would write it.
+"""
+
+from tutorial_project.proofs import Exercise, Mistake
+
+CATALOG: dict[str, dict[str, Exercise]] = {}
+
+CATALOG["00-setup-and-the-notebook-event-loop"] = {
+    # count_books_by: the async ORM.
+    "c059": Exercise(
+        [
+            Mistake(
+                why="the sync ORM inside async def",
+                hint="use `await ....acount()`",
+                source="""
+async def count_books_by(author_name: str) -> int:
+    return Book.objects.filter(author__name=author_name).count()
+""",
+            ),
+            Mistake(
+                why="the a-method called but not awaited",
+                hint="`await` the a-method",
+                source="""
+async def count_books_by(author_name: str) -> int:
+    return Book.objects.filter(author__name=author_name).acount()
+""",
+            ),
+            Mistake(
+                why="looks the author up first, which raises for an unknown name",
+                hint="an unknown author should give 0",
+                source="""
+async def count_books_by(author_name: str) -> int:
+    author = await Author.objects.aget(name=author_name)
+    return await author.books.acount()
+""",
+            ),
+        ],
+        reset="from tutorial_project.library.models import Author",
+    ),
+    # titles_by_year: several queries, one trip.
+    "c062": Exercise(
+        [
+            Mistake(
+                why="wraps the QuerySet method, so the lazy QuerySet is evaluated on the loop",
+                hint="evaluate the query inside the function sync_to_async runs",
+                source="""
+async def titles_by_year() -> dict[int, str]:
+    return dict(await sync_to_async(Book.objects.values_list)("year", "title"))
+""",
+            ),
+            Mistake(
+                why="one async query per year: a trip to a worker thread each",
+                hint="trips to a worker thread",
+                source="""
+async def titles_by_year() -> dict[int, str]:
+    years = [year async for year in Book.objects.values_list("year", flat=True)]
+    titles = Book.objects.values_list("title", flat=True)
+    return {year: await titles.filter(year=year).aget() for year in years}
+""",
+            ),
+        ]
+    ),
+    # fetch_email: a client function that maps 404 to None and raises for the rest.
+    "c065": Exercise(
+        [
+            Mistake(
+                why="raise_for_status() before looking for the 404",
+                hint="a 404 should give None",
+                source="""
+async def fetch_email(username: str) -> str | None:
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/api/user-info", params={"username": username})
+    response.raise_for_status()
+    return response.json()["email"]
+""",
+            ),
+            Mistake(
+                why="every error status becomes None, the 422 included",
+                hint="an empty username is a 422",
+                source="""
+async def fetch_email(username: str) -> str | None:
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/api/user-info", params={"username": username})
+    if response.status_code != 200:
+        return None
+    return response.json()["email"]
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["01-async-views"] = {
+    # fixed_nap: unblock a view.
+    "c032": Exercise(
+        [
+            Mistake(
+                why="keeps the blocking sleep",
+                hint="time.sleep holds the loop",
+                source="""
+async def fixed_nap(request, delay: float = 0.1) -> dict:
+    started = time.perf_counter()
+    time.sleep(delay)
+    return {"started": started, "finished": time.perf_counter()}
+""",
+            ),
+            Mistake(
+                why="calls asyncio.sleep without awaiting it, so nothing waits",
+                hint="await it",
+                source="""
+async def fixed_nap(request, delay: float = 0.1) -> dict:
+    started = time.perf_counter()
+    asyncio.sleep(delay)
+    return {"started": started, "finished": time.perf_counter()}
+""",
+            ),
+            Mistake(
+                why="turns it into a sync view, which Ninja's async test client cannot await",
+                hint="keep fixed_nap an `async def` view",
+                source="""
+def fixed_nap(request, delay: float = 0.1) -> dict:
+    started = time.perf_counter()
+    time.sleep(delay)
+    return {"started": started, "finished": time.perf_counter()}
+""",
+            ),
+        ]
+    ),
+    # isbn_view: a blocking library call moved off the loop.
+    "c035-solution": Exercise(
+        [
+            Mistake(
+                why="calls the blocking function on the loop",
+                hint="ran on the event loop's thread",
+                source="""
+async def isbn_view(request, book_id: int) -> dict:
+    return {"isbn": lookup_isbn(book_id)}
+""",
+            ),
+            Mistake(
+                why="wraps the result instead of the function: the call runs on the loop first",
+                hint="hand the function itself to a thread",
+                source="""
+async def isbn_view(request, book_id: int) -> dict:
+    return {"isbn": await sync_to_async(lookup_isbn(book_id))()}
+""",
+            ),
+            Mistake(
+                why="forgets the await, so the lookup never runs",
+                hint="and await it",
+                source="""
+async def isbn_view(request, book_id: int) -> dict:
+    return {"isbn": sync_to_async(lookup_isbn)(book_id)}
+""",
+            ),
+        ],
+        reset="from asgiref.sync import sync_to_async",
+    ),
+    # wsgi_wall_time: waves of requests on a WSGI server's threads.
+    "c038": Exercise(
+        [
+            Mistake(
+                why="expects async views to overlap under WSGI as under ASGI",
+                hint="4 at a time",
+                source="""
+def wsgi_wall_time(n: int, delay: float, threads: int) -> float:
+    return delay
+""",
+            ),
+            Mistake(
+                why="divides without rounding up to whole waves",
+                hint="round up",
+                source="""
+def wsgi_wall_time(n: int, delay: float, threads: int) -> float:
+    return n * delay / threads
+""",
+            ),
+            Mistake(
+                why="expects WSGI to run one request at a time",
+                hint="4 at a time",
+                source="""
+def wsgi_wall_time(n: int, delay: float, threads: int) -> float:
+    return n * delay
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["02-synchronous-only-operation"] = {
+    # titles_with_authors: one query, no lazy foreign key on the loop.
+    "c046": Exercise(
+        [
+            Mistake(
+                why="forgets select_related, so book.author queries on the loop",
+                hint="load the authors with the books",
+                source="""
+async def titles_with_authors() -> list[str]:
+    query = Book.objects.order_by("id")
+    return [f"{book.title} — {book.author.name}" async for book in query]
+""",
+            ),
+            Mistake(
+                why="moves the loop into a thread: no error, but a query per book",
+                hint="9 queries ran",
+                source="""
+@sync_to_async
+def titles_with_authors() -> list[str]:
+    return [f"{book.title} — {book.author.name}" for book in Book.objects.order_by("id")]
+""",
+            ),
+        ],
+        reset="from asgiref.sync import sync_to_async",
+    ),
+    # get_email: the async ORM and a 404.
+    "c050": Exercise(
+        [
+            Mistake(
+                why="the blog post's first draft: the sync ORM in an async view",
+                hint="the sync ORM ran on the event loop",
+                source="""
+async def get_email(request, username: str) -> dict[str, str]:
+    user = User.objects.get(username=username)
+    return {"email": user.email}
+""",
+            ),
+            Mistake(
+                why="the sync shortcut, get_object_or_404, in an async view",
+                hint="the sync ORM ran on the event loop",
+                source="""
+from django.shortcuts import get_object_or_404
+
+
+async def get_email(request, username: str) -> dict[str, str]:
+    user = get_object_or_404(User, username=username)
+    return {"email": user.email}
+""",
+            ),
+            Mistake(
+                why="aget without handling DoesNotExist: an unknown user is a 500",
+                hint="not 404",
+                source="""
+async def get_email(request, username: str) -> dict[str, str]:
+    user = await User.objects.aget(username=username)
+    return {"email": user.email}
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["03-sync-to-async-and-the-async-orm"] = {
+    # books_per_author: all queries in one hop.
+    "c038": Exercise(
+        [
+            Mistake(
+                why="an async query per author: a hop each (outside a request every one of them "
+                "runs on the same thread, so counting threads would not see it)",
+                hint="trips to a worker thread",
+                source="""
+async def books_per_author() -> dict[str, int]:
+    return {a.name: await a.books.acount() async for a in Author.objects.all()}
+""",
+            ),
+            Mistake(
+                why="counts from the books side, so authors without books are missing",
+                hint="authors with no books count too",
+                source="""
+@sync_to_async
+def books_per_author() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in Book.objects.values_list("author__name", flat=True):
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+""",
+            ),
+            Mistake(
+                why="the sync ORM straight in async code",
+                hint="a query ran on the loop",
+                source="""
+async def books_per_author() -> dict[str, int]:
+    return dict(Author.objects.annotate(n=Count("books")).values_list("name", "n"))
+""",
+            ),
+        ]
+    ),
+    # add_books_atomically: the transaction inside the sync function.
+    "c042": Exercise(
+        [
+            Mistake(
+                why="enters transaction.atomic() in the async function, on the loop",
+                hint="transaction.atomic() ran on the event loop",
+                source="""
+async def add_books_atomically(author_name: str, titles: list[str]) -> int:
+    with transaction.atomic():
+        await sync_to_async(add_books)(author_name, titles)
+    return len(titles)
+""",
+            ),
+            Mistake(
+                why="moves the work to a thread but forgets the transaction",
+                hint="left its author behind",
+                source="""
+async def add_books_atomically(author_name: str, titles: list[str]) -> int:
+    await sync_to_async(add_books)(author_name, titles)
+    return len(titles)
+""",
+            ),
+            Mistake(
+                why="checks the titles first instead: a failure nobody foresaw still leaves rows",
+                hint="a database error left the author behind",
+                source="""
+async def add_books_atomically(author_name: str, titles: list[str]) -> int:
+    if any(not title.strip() for title in titles):
+        raise ValueError("every book needs a title")
+    await sync_to_async(add_books)(author_name, titles)
+    return len(titles)
+""",
+            ),
+            Mistake(
+                why="cleans up by hand after the one error it knows about",
+                hint="a database error left the author behind",
+                source="""
+async def add_books_atomically(author_name: str, titles: list[str]) -> int:
+    try:
+        await sync_to_async(add_books)(author_name, titles)
+    except ValueError:
+        await Author.objects.filter(name=author_name).adelete()
+        raise
+    return len(titles)
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["04-async-to-sync-and-nest-asyncio"] = {
+    # titles_in_command: one bridge, back to the calling thread.
+    "c037": Exercise(
+        [
+            Mistake(
+                why="a bridge per title: the calls run one after another",
+                hint="bridges into async code",
+                source="""
+def titles_in_command(book_ids: list[int]) -> list[str]:
+    return [async_to_sync(atitle)(book_id) for book_id in book_ids]
+""",
+            ),
+            Mistake(
+                why="asyncio.run: the helper's queries go to asgiref's global thread",
+                hint="asyncio.run sends them",
+                source="""
+def titles_in_command(book_ids: list[int]) -> list[str]:
+    async def all_titles() -> list[str]:
+        return list(await asyncio.gather(*(atitle(book_id) for book_id in book_ids)))
+
+    return asyncio.run(all_titles())
+""",
+            ),
+        ]
+    ),
+    # count_ok: a command body gathering in-process requests.
+    "c040": Exercise(
+        [
+            Mistake(
+                why="awaits the requests one after another",
+                hint="send the requests at once",
+                source="""
+async def status_codes(paths: list[str]) -> list[int]:
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        return [(await client.get(path)).status_code for path in paths]
+
+
+def count_ok(paths: list[str]) -> int:
+    return sum(200 <= code < 300 for code in async_to_sync(status_codes)(paths))
+""",
+            ),
+            Mistake(
+                why="counts every answer below 500, the 404 included",
+                hint="the 404 does not",
+                source="""
+async def status_codes(paths: list[str]) -> list[int]:
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        responses = await asyncio.gather(*(client.get(path) for path in paths))
+    return [response.status_code for response in responses]
+
+
+def count_ok(paths: list[str]) -> int:
+    return sum(code < 500 for code in async_to_sync(status_codes)(paths))
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["05-external-apis-with-httpx"] = {
+    # ratings: many calls at once.
+    "c055": Exercise(
+        [
+            Mistake(
+                why="awaits the calls one after another",
+                hint="send them at once",
+                source="""
+async def ratings(client: httpx.AsyncClient, book_ids: list[int]) -> dict[int, float]:
+    result = {}
+    for book_id in book_ids:
+        body = (await client.get(f"/api/books/{book_id}/rating")).json()
+        result[body["book_id"]] = body["rating"]
+    return result
+""",
+            ),
+        ]
+    ),
+    # summary_or_partial: survive one failed part.
+    "c058": Exercise(
+        [
+            Mistake(
+                why="raises for the failed part, so the whole summary fails",
+                hint="one failed part must not fail the summary",
+                source="""
+async def summary_or_partial(client: httpx.AsyncClient, book_id: int) -> dict[str, object]:
+    parts = ["rating", "price", "stock"]
+    responses = await asyncio.gather(*(client.get(f"/{part}/{book_id}") for part in parts))
+    merged: dict[str, object] = {}
+    for response in responses:
+        response.raise_for_status()
+        merged.update(response.json())
+    return merged
+""",
+            ),
+            Mistake(
+                why="merges every body, the failed part's error message included",
+                hint="error body came through",
+                source="""
+async def summary_or_partial(client: httpx.AsyncClient, book_id: int) -> dict[str, object]:
+    parts = ["rating", "price", "stock"]
+    responses = await asyncio.gather(*(client.get(f"/{part}/{book_id}") for part in parts))
+    merged: dict[str, object] = {}
+    for response in responses:
+        merged.update(response.json())
+    return merged
+""",
+            ),
+            Mistake(
+                why="skips the failure correctly but makes the calls one after another",
+                hint="make the three calls at once",
+                source="""
+async def summary_or_partial(client: httpx.AsyncClient, book_id: int) -> dict[str, object]:
+    merged: dict[str, object] = {}
+    for part in ["rating", "price", "stock"]:
+        response = await client.get(f"/{part}/{book_id}")
+        if response.status_code == 200:
+            merged.update(response.json())
+    return merged
+""",
+            ),
+        ]
+    ),
+    # UPSTREAM_TIMEOUT: fail fast.
+    "c061": Exercise(
+        [
+            Mistake(
+                why="a timeout longer than the service takes: no 504 at all",
+                hint="expected a 504",
+                source="settings.UPSTREAM_TIMEOUT = 1.5",
+            ),
+            Mistake(
+                why="a timeout just under the service's time: a 504, but late",
+                hint="lower settings.UPSTREAM_TIMEOUT",
+                source="settings.UPSTREAM_TIMEOUT = 0.9",
+            ),
+        ],
+        reset="settings.UPSTREAM_TIMEOUT = 2.0",
+    ),
+}
+
+CATALOG["06-mysql-with-pymysql"] = {
+    # count_users_in_worker: a long-lived thread does what a request does.
+    "c032": Exercise(
+        [
+            Mistake(
+                why="trusts the thread's connection to stay open forever",
+                hint="call close_old_connections() first",
+                source="""
+def count_users_in_worker() -> int:
+    return User.objects.count()
+""",
+            ),
+            Mistake(
+                why="ensure_connection() keeps a connection that exists, broken or not",
+                hint="call close_old_connections() first",
+                source="""
+def count_users_in_worker() -> int:
+    connection.ensure_connection()
+    return User.objects.count()
+""",
+            ),
+        ]
+    ),
+    # legacy_columns: ask information_schema for this database's non-utf8mb4 columns.
+    "c036": Exercise(
+        [
+            Mistake(
+                why="looks for the old name utf8, which the server now reports as utf8mb3",
+                hint="name the three-byte set utf8mb3",
+                source="""
+@sync_to_async
+def legacy_columns() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND CHARACTER_SET_NAME = 'utf8'"
+        )
+        return sorted(f"{table}.{column}" for table, column in cursor.fetchall())
+""",
+            ),
+            Mistake(
+                why="forgets to limit the question to this database",
+                hint="keep only TABLE_SCHEMA = DATABASE()",
+                source="""
+@sync_to_async
+def legacy_columns() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+            "WHERE CHARACTER_SET_NAME <> 'utf8mb4'"
+        )
+        return sorted(f"{table}.{column}" for table, column in cursor.fetchall())
+""",
+            ),
+            Mistake(
+                why="runs the raw query on the loop",
+                hint="run it with sync_to_async",
+                source="""
+async def legacy_columns() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND CHARACTER_SET_NAME <> 'utf8mb4'"
+        )
+        return sorted(f"{table}.{column}" for table, column in cursor.fetchall())
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["07-testing-async-apis"] = {
+    # test_views_overlap: a test that fails for the blocking view.
+    "c031": Exercise(
+        [
+            Mistake(
+                why="sends the requests one after another, so even good views never overlap",
+                hint="send both at once",
+                source="""
+async def test_views_overlap(view_path: str) -> None:
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        first = await client.get(view_path, params={"delay": 0.2})
+        second = await client.get(view_path, params={"delay": 0.2})
+    a, b = first.json(), second.json()
+    assert a["started"] < b["finished"] and b["started"] < a["finished"]
+""",
+            ),
+            Mistake(
+                why="asserts the status codes only: the blocking view answers 200 too",
+                hint="assert that the views' own spans overlap",
+                source="""
+async def test_views_overlap(view_path: str) -> None:
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        responses = await asyncio.gather(
+            *(client.get(view_path, params={"delay": 0.2}) for _ in range(2))
+        )
+    assert all(response.status_code == 200 for response in responses)
+""",
+            ),
+        ]
+    ),
+    # HOLDING_TEST: an async test whose writes other threads can see.
+    "c034": Exercise(
+        [
+            Mistake(
+                why="the plain django_db mark: the test's transaction holds the lock",
+                hint="which django_db option lets other threads write",
+                source="""
+HOLDING_TEST = '''
+import pytest
+from ninja.testing import TestAsyncClient
+
+from tutorial_project.api import api
+from tutorial_project.library.models import Author, Book
+
+
+@pytest.mark.django_db
+async def test_new_book_is_served() -> None:
+    author = await Author.objects.acreate(name="Exercise Author")
+    book = await Book.objects.acreate(title="Exercise Book", year=2025, author=author)
+    response = await TestAsyncClient(api).get(f"/books/{book.id}")
+    assert response.status_code == 200
+'''
+""",
+            ),
+            Mistake(
+                why="writes the rows but never asks the view, so it cannot fail",
+                hint="ask the view for the book",
+                source="""
+HOLDING_TEST = '''
+import pytest
+
+from tutorial_project.library.models import Author, Book
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_new_book_is_served() -> None:
+    author = await Author.objects.acreate(name="Exercise Author")
+    book = await Book.objects.acreate(title="Exercise Book", year=2025, author=author)
+    assert book.id
+'''
+""",
+            ),
+        ]
+    ),
+    # price_down: a MockTransport handler that fails one path only.
+    "c037": Exercise(
+        [
+            Mistake(
+                why="every call fails, so the summary names whichever failed first",
+                hint="should answer 200, not 503",
+                source="""
+def price_down(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(503, json={"detail": "down"})
+""",
+            ),
+            Mistake(
+                why="compares the whole path with /price, which never matches /price/1",
+                hint="make /price/<id> answer 503",
+                source="""
+def price_down(request: httpx.Request) -> httpx.Response:
+    if request.url.path == "/price":
+        return httpx.Response(503, json={"detail": "down"})
+    return httpx.Response(200, json={"book_id": 1, "rating": 4.0, "in_stock": 3})
+""",
+            ),
+            Mistake(
+                why="fails the price right, but answers the other parts with empty bodies",
+                hint="/rating/2 answered",
+                source="""
+def price_down(request: httpx.Request) -> httpx.Response:
+    if request.url.path.startswith("/price/"):
+        return httpx.Response(503, json={"detail": "down"})
+    return httpx.Response(200, json={})
+""",
+            ),
+        ]
+    ),
+}
