@@ -2,13 +2,23 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
 
 from tutorial_project.lifespan import lifespan
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutorial_project.settings")
 
-django_application = get_asgi_application()
+# What django.core.asgi.get_asgi_application() does, with a choice of handler: Django's own, or
+# (TUTORIAL_HANDLER=pooled) one that lends each request a pooled thread (handlers.py, notebook 09).
+django.setup(set_prefix=False)
+if settings.ASGI_HANDLER == "pooled":
+    from tutorial_project.handlers import PooledASGIHandler
+
+    django_application: ASGIHandler = PooledASGIHandler()
+else:
+    django_application = ASGIHandler()
 
 
 async def application(scope, receive, send) -> None:
