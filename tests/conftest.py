@@ -1,4 +1,4 @@
-"""Fixtures shared by the project's tests."""
+"""Fixtures shared by the project's tests (helpers to import live in support.py)."""
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pytest_django import Settings
 
 from tutorial_project.library import book_data
 from tutorial_project.library.seed import seed
@@ -14,8 +15,9 @@ from tutorial_project.upstream import BookDataService
 
 
 @pytest.fixture
-def library(transactional_db: None) -> dict[str, int]:
-    """The seed data, committed for real so that the worker threads of async views can read it."""
+def library(django_db_reset_sequences: None) -> dict[str, int]:
+    """The seed data, committed for real so that the worker threads of async views can read it;
+    with the id sequences reset, so its books are 1 to 8 in every test, as in the notebooks."""
     # A plain `db` fixture would keep the rows inside the test's open transaction, which only the
     # test's own connection can see; sync_to_async runs the view's queries on other connections.
     return seed()
@@ -31,13 +33,23 @@ async def asgi_client() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-def book_data_service(settings: pytest.FixtureRequest) -> Iterator[BookDataService]:
-    """A real book-data service on 127.0.0.1, with the project's UPSTREAM_URL pointing at it."""
+@pytest.fixture(scope="session")
+def book_data_server() -> Iterator[tuple[BookDataService, str]]:
+    """One book-data service on 127.0.0.1 for the whole session (reset before each test)."""
     service = BookDataService()
     with serve(service) as server:
-        settings.UPSTREAM_URL = server.url
-        yield service
+        yield service, server.url
+
+
+@pytest.fixture
+def book_data_service(
+    book_data_server: tuple[BookDataService, str], settings: Settings
+) -> Iterator[BookDataService]:
+    """The session's book-data service, reset, with the project's UPSTREAM_URL pointing at it."""
+    service, url = book_data_server
+    service.reset()
+    settings.UPSTREAM_URL = url
+    yield service
     book_data.close_sync_client()
 
 

@@ -1,5 +1,6 @@
 """The library API through Django Ninja's test clients: the operations, without the ASGI stack."""
 
+import httpx
 import pytest
 from ninja.testing import TestAsyncClient, TestClient
 
@@ -100,3 +101,19 @@ def test_sync_twins_answer_like_the_async_operations() -> None:
 def test_sync_hello_with_bad_delay() -> None:
     """The sync twin refuses the same bad input as the async operation."""
     assert client.get("/sync/hello?delay=9").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "body"),
+    [
+        ("delay=0", 200, {"message": "Hello from plain Django!"}),
+        ("delay=9", 422, {"detail": "delay must be between 0 and 5"}),
+        ("delay=soon", 422, {"detail": "delay must be a number"}),
+    ],
+)
+async def test_plain_django_view(
+    asgi_client: httpx.AsyncClient, query: str, status: int, body: dict
+) -> None:
+    """The benchmark's plain row: the same rules as /api/async-hello, without Ninja."""
+    response = await asgi_client.get(f"/plain/async-hello?{query}")
+    assert (response.status_code, response.json()) == (status, body)

@@ -1,6 +1,7 @@
 """The project's real ASGI application, in process through httpx and on a real uvicorn server."""
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support import AsyncBarrier, listening_ips
 
 from tutorial_project.library import api as library_api
 from tutorial_project.servers import serve
@@ -53,34 +55,26 @@ async def test_openapi_docs(asgi_client: httpx.AsyncClient) -> None:
     assert {"/api/async-hello", "/api/user-info", "/api/books", "/api/sync/hello"} <= set(paths)
 
 
-class AsyncBarrier:
-    """Let `parties` coroutines pass together or time out; asyncio.Barrier needs Python 3.11."""
-
-    def __init__(self, parties: int, timeout: float) -> None:
-        self.parties, self.timeout = parties, timeout
-        self.arrived = 0
-        self.all_here = asyncio.Event()
-
-    async def wait(self, _delay: float = 0) -> None:
-        self.arrived += 1
-        if self.arrived == self.parties:
-            self.all_here.set()
-        await asyncio.wait_for(self.all_here.wait(), self.timeout)
-
-
 async def test_async_requests_overlap(
     asgi_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two requests to an async view are in the view at the same time."""
+    """Two requests to an async view are in the view at the same time, and it never blocks."""
     barrier = AsyncBarrier(parties=2, timeout=5)
     # The view's `await asyncio.sleep(delay)` becomes a wait at the barrier. If the handler ran the
     # requests one after the other, the first would wait alone, time out, and answer 500.
     monkeypatch.setattr(library_api, "asyncio", types.SimpleNamespace(sleep=barrier.wait))
+
+    def blocking_sleep(_delay: float) -> None:
+        raise AssertionError("the async view slept with time.sleep, on the event loop")
+
+    monkeypatch.setattr(library_api, "time", types.SimpleNamespace(sleep=blocking_sleep))
     responses = await asyncio.gather(
         asgi_client.get("/api/async-hello?delay=0.1"),
         asgi_client.get("/api/async-hello?delay=0.1"),
     )
     assert [r.status_code for r in responses] == [200, 200]
+    # Both reached the sleep: a view that waited some other way would not prove anything here.
+    assert barrier.arrived == 2
 
 
 async def test_sync_requests_run_in_threads_of_their_own(
@@ -105,9 +99,9 @@ async def test_sync_requests_run_in_threads_of_their_own(
 
 
 def test_served_by_uvicorn_on_loopback() -> None:
-    """The project answers real HTTP under uvicorn on 127.0.0.1, and the server stops after."""
+    """The project answers real HTTP under uvicorn, listening on 127.0.0.1 only, and stops after."""
     with serve() as server:
-        assert server.host == "127.0.0.1"
+        assert listening_ips(os.getpid(), server.port) == {"127.0.0.1"}
         response = httpx.get(f"{server.url}/api/user-info", params={"username": "bob"}, timeout=10)
         assert response.json() == {"email": "bob@example.com"}
     assert not any(t.name == "uvicorn" for t in threading.enumerate())

@@ -148,6 +148,34 @@ async def test_connections_are_reused_only_with_conn_max_age(
     assert len(made) == opened
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_close_connections_closes_what_the_pooled_threads_keep() -> None:
+    """CONN_MAX_AGE=60 keeps a connection on the pooled thread; close_connections closes it there
+    (setting CONN_MAX_AGE back to 0 would not: the expiry is fixed when a connection opens)."""
+    users = get_user_model()
+
+    async def view(request) -> dict:
+        return {"users": await users.objects.acount()}
+
+    def is_open() -> bool:
+        return connections["default"].connection is not None
+
+    handler = asgi_app_for(routed(view, "/x"), PooledASGIHandler)
+    database = connections.settings["default"]
+    old, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 60
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=handler), base_url="http://testserver"
+        ) as client:
+            assert (await client.get("/x")).status_code == 200
+    finally:
+        database["CONN_MAX_AGE"] = old
+    (executor,) = handler._idle
+    assert executor.submit(is_open).result(timeout=5)
+    await handler.close_connections()
+    assert not executor.submit(is_open).result(timeout=5)
+
+
 def test_old_asgiref_is_refused_with_a_clear_message(monkeypatch) -> None:
     """Without ThreadSensitiveContext(executor=...), the handler says what it needs."""
     from django.core.exceptions import ImproperlyConfigured
@@ -157,3 +185,23 @@ def test_old_asgiref_is_refused_with_a_clear_message(monkeypatch) -> None:
     monkeypatch.setattr(handlers, "supports_lent_executors", lambda: False)
     with pytest.raises(ImproperlyConfigured, match="needs asgiref 3.13 or newer"):
         PooledASGIHandler()
+
+
+async def test_the_pool_keeps_at_most_max_idle_executors() -> None:
+    """Two requests at once need two executors; with max_idle=1 only one stays for later."""
+    arrived = threading.Barrier(2, timeout=10)
+
+    def view(request) -> dict:
+        arrived.wait()  # both requests hold an executor at the same time
+        return {}
+
+    class SmallPool(PooledASGIHandler):
+        def __init__(self) -> None:
+            super().__init__(max_idle=1)
+
+    app = asgi_app_for(routed(view, "/x"), SmallPool)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        responses = await asyncio.gather(client.get("/x"), client.get("/x"))
+    assert [r.status_code for r in responses] == [200, 200]
+    assert app.idle_executors == 1

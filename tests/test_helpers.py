@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -26,15 +27,30 @@ def test_max_overlap_counts_spans_in_progress_together() -> None:
     assert max_overlap([Span("a", 0, 1), Span("b", 1, 2)]) == 1
 
 
-async def test_timeline_measures_an_awaitable() -> None:
-    """Timeline.measure returns the awaitable's result and records one span for it."""
+async def test_timeline_measures_an_awaitable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Timeline.measure times the await itself, returns its result, and records a span even when
+    the awaitable raises."""
+    import tutorial_project.timeline as timeline_module
+
+    clock = [0.0]
+    monkeypatch.setattr(
+        timeline_module, "time", types.SimpleNamespace(perf_counter=lambda: clock[0])
+    )
 
     async def answer() -> int:
+        clock[0] = 2.5  # the await takes 2.5 s on the fake clock
         return 42
+
+    async def fail() -> None:
+        clock[0] = 4.0
+        raise ValueError("upstream down")
 
     timeline = Timeline("t")
     assert await timeline.measure("one", answer()) == 42
-    assert len(timeline.spans) == 1 and timeline.wall >= 0
+    with pytest.raises(ValueError):
+        await timeline.measure("two", fail())
+    assert timeline.spans == [Span("one", 0.0, 2.5), Span("two", 2.5, 4.0)]
+    assert timeline.wall == 4.0 and timeline.longest == 2.5
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,28 +96,40 @@ def test_stale_kernel_databases_are_removed(
 
 
 async def test_peak_threads_counts_threads_alive_together() -> None:
-    """Five threads held alive together by a barrier count five; a thread started before, none."""
+    """Five threads held alive together count five, exactly; a thread started before counts none."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tutorial_project.timeline import peak_threads
 
-    release = threading.Event()
+    release, all_held, seen = threading.Event(), threading.Event(), threading.Event()
     older = threading.Thread(target=release.wait, args=(10,), name="older")
     older.start()
-    arrived = threading.Barrier(6, timeout=10)
+    arrived = threading.Barrier(5, action=all_held.set, timeout=10)
+
+    class Held(threading.Thread):
+        def is_alive(self) -> bool:
+            # peak_threads asks every held thread this while sampling: once all five are held,
+            # the first answer proves the sampler saw them together.
+            if all_held.is_set():
+                seen.set()
+            return super().is_alive()
 
     def held() -> None:
-        arrived.wait()  # all five alive at once, with the test
+        arrived.wait()
         release.wait(10)
 
+    loop = asyncio.get_running_loop()
+    waiter = ThreadPoolExecutor(1)  # started before, so it is not counted
+    await loop.run_in_executor(waiter, lambda: None)
+
     async def five_threads() -> str:
-        threads = [threading.Thread(target=held) for _ in range(5)]
+        threads = [Held(target=held) for _ in range(5)]
         for thread in threads:
             thread.start()
-        await asyncio.to_thread(arrived.wait)
-        # Give the sampler (every 2 ms) many chances to see the five while they are held.
-        await asyncio.sleep(0.05)
+        assert await loop.run_in_executor(waiter, seen.wait, 10)
         release.set()
         for thread in threads:
-            await asyncio.to_thread(thread.join, 10)
+            await loop.run_in_executor(waiter, thread.join, 10)
         return "done"
 
     try:
@@ -109,5 +137,5 @@ async def test_peak_threads_counts_threads_alive_together() -> None:
     finally:
         release.set()
         older.join(10)
-    # The five, plus at most the default executor's threads that asyncio.to_thread started.
-    assert result == "done" and 5 <= peak <= 5 + 2
+        waiter.shutdown()
+    assert result == "done" and peak == 5

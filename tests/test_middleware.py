@@ -20,12 +20,35 @@ async def get_through(stack: list[str], path: str = "/api/async-hello?delay=0") 
 
 
 async def test_security_headers_without_a_thread_hop() -> None:
-    """The async-native middleware sets SecurityMiddleware's defaults on the event loop."""
-    response = await get_through(["tutorial_project.middleware.SecurityHeadersMiddleware"])
+    """Under ASGI the hybrid middleware sets SecurityMiddleware's defaults on the event loop: a
+    request crosses into a thread as often as with no middleware at all."""
+    from tutorial_project.profiling import count_crossings
+
+    with count_crossings() as bare:
+        await get_through([])
+    assert bare == {"sync_to_async": 2, "async_to_sync": 0}  # the counting itself works
+    with count_crossings() as hybrid:
+        response = await get_through(["tutorial_project.middleware.SecurityHeadersMiddleware"])
+    assert hybrid == bare
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["cross-origin-opener-policy"] == "same-origin"
+
+
+def test_security_headers_under_wsgi() -> None:
+    """The same middleware works in a sync stack, as plain sync code (the hybrid pattern)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    with override_settings(MIDDLEWARE=["tutorial_project.middleware.SecurityHeadersMiddleware"]):
+        handler = WSGIHandler()
+    environ = RequestFactory().get("/plain/async-hello?delay=0").environ
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(handler(environ, lambda status, headers: started.append((status, headers))))
+    ((status, headers),) = started
+    assert status == "200 OK" and b"plain Django" in body
+    assert ("X-Content-Type-Options", "nosniff") in headers
 
 
 async def test_sync_only_middleware_still_serves() -> None:
@@ -71,3 +94,26 @@ def test_unknown_stack_is_refused(tmp_path) -> None:
     )
     assert done.returncode != 0
     assert "TUTORIAL_MIDDLEWARE must be 'full' or 'api', not 'fast'." in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TUTORIAL_HANDLER", "fast", "TUTORIAL_HANDLER must be 'stock' or 'pooled', not 'fast'."),
+        ("TUTORIAL_UPSTREAM_CLIENTS", "0", "TUTORIAL_UPSTREAM_CLIENTS must be a positive number"),
+        ("TUTORIAL_UPSTREAM_TIMEOUT", "soon", "TUTORIAL_UPSTREAM_TIMEOUT must be a positive"),
+    ],
+)
+def test_bad_settings_from_the_environment_are_refused(
+    variable: str, value: str, message: str
+) -> None:
+    """A bad value stops Django at start-up with a message that names it, not later with a 500."""
+    env = {**os.environ, variable: value, "DJANGO_SETTINGS_MODULE": "tutorial_project.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and message in done.stderr

@@ -31,7 +31,10 @@ def test_parse_url() -> None:
     }
 
 
-@pytest.mark.parametrize("url", ["postgres://u:p@h/db", "mysql://u:p@h:3306/", "not a url"])
+@pytest.mark.parametrize(
+    "url",
+    ["postgres://u:p@h/db", "mysql://u:p@h:3306/", "not a url", "mysql://u:p@h:notaport/db"],
+)
 def test_parse_url_with_bad_url(url: str) -> None:
     """Anything but mysql://…/name is refused with a message that shows the expected form."""
     with pytest.raises(ValueError, match="mysql://user:password@host:port/name"):
@@ -41,6 +44,12 @@ def test_parse_url_with_bad_url(url: str) -> None:
 def test_install_pymysql_satisfies_django() -> None:
     """PyMySQL, installed as MySQLdb, reports a mysqlclient version the running Django accepts."""
     assert mysql.install_pymysql() >= mysql.required_mysqlclient_version()
+
+
+def test_the_lane_without_a_command_shows_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m tutorial_project.mysql` alone says how to call it, exit code 2."""
+    assert mysql.main([]) == 2
+    assert capsys.readouterr().err.startswith("usage: python -m tutorial_project.mysql COMMAND")
 
 
 def test_without_a_server_the_lane_skips_in_one_line(
@@ -54,7 +63,8 @@ def test_without_a_server_the_lane_skips_in_one_line(
     assert capsys.readouterr().out.startswith("SKIP: No MySQL/MariaDB server")
     monkeypatch.setenv(mysql.REQUIRE_VARIABLE, "1")
     assert mysql.main(["true"]) == 1
-    assert capsys.readouterr().out.count("\n") == 1
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("FAIL: No MySQL/MariaDB server")
 
 
 @needs_server
@@ -72,8 +82,8 @@ def test_throwaway_server_round_trip_and_cleanup() -> None:
             charset="utf8mb4",
         )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT %s, @@character_set_server", ["채식주의자"])
-            assert cursor.fetchone() == ("채식주의자", "utf8mb4")
+            cursor.execute("SELECT %s, @@character_set_server, @@bind_address", ["채식주의자"])
+            assert cursor.fetchone() == ("채식주의자", "utf8mb4", "127.0.0.1")
             cursor.execute("SELECT @@datadir, @@pid_file")
             datadir, pid_file = cursor.fetchone()
         connection.close()

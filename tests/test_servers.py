@@ -1,44 +1,40 @@
 """The notebook kit's servers: a threaded WSGI server with a fixed pool, and a router's ASGI app."""
 
 import asyncio
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from support import listening_ips
 
 from tutorial_project.checks import routed
 from tutorial_project.servers import asgi_app_for, serve_wsgi
 
 
 def test_serve_wsgi_runs_requests_on_at_most_its_threads() -> None:
-    """Three threads: three requests meet at a barrier, and a fourth never runs alongside them."""
-    arrived = threading.Barrier(3, timeout=10)
-    lock, in_app, most = threading.Lock(), [0], [0]
+    """Three threads hold three requests; a fourth waits for a free thread; all on 127.0.0.1."""
+    release, holding = threading.Event(), threading.Semaphore(0)
 
     def app(environ, start_response):
-        with lock:
-            in_app[0] += 1
-            most[0] = max(most[0], in_app[0])
-        try:
-            if environ["PATH_INFO"] == "/meet":
-                arrived.wait()  # proves three at once: a timeout here fails the test
-        finally:
-            with lock:
-                in_app[0] -= 1
+        if environ["PATH_INFO"] == "/hold":
+            holding.release()
+            release.wait(10)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [threading.current_thread().name.encode()]
 
-    async def six(url: str) -> list[str]:
-        async with httpx.AsyncClient(base_url=url, timeout=15) as client:
-            paths = ["/meet"] * 3 + ["/other"] * 3
-            responses = await asyncio.gather(*(client.get(path) for path in paths))
-        return [response.text for response in responses]
-
-    with serve_wsgi(app, threads=3) as server:
-        assert server.host == "127.0.0.1"
-        names = asyncio.run(six(server.url))
-    assert most[0] == 3 and len(set(names)) == 3
-    assert all(name.startswith("wsgi") for name in names)
+    with serve_wsgi(app, threads=3) as server, ThreadPoolExecutor(3) as clients:
+        assert listening_ips(os.getpid(), server.port) == {"127.0.0.1"}
+        held = [clients.submit(httpx.get, f"{server.url}/hold", timeout=15) for _ in range(3)]
+        for _ in range(3):
+            assert holding.acquire(timeout=10), "the three requests should run at once"
+        # Every thread is busy: the fourth request is accepted but not served.
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{server.url}/other", timeout=0.5)
+        release.set()
+        names = {future.result().text for future in held}
+    assert len(names) == 3 and all(name.startswith("wsgi") for name in names)
 
 
 @pytest.mark.django_db(transaction=True)

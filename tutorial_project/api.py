@@ -1,5 +1,6 @@
 """The project's NinjaAPI: one instance, mounted at /api/ by urls.py."""
 
+from django.conf import settings
 from ninja import NinjaAPI
 
 from tutorial_project.lab import router as lab_router
@@ -11,5 +12,7 @@ api = NinjaAPI(
     description="The API that the course notebooks call: async views and their sync twins.",
 )
 api.add_router("", library_router)
-# Experiments for the notebooks, some wrong on purpose; see tutorial_project/lab.py.
-api.add_router("/lab", lab_router)
+# Experiments for the notebooks, some wrong on purpose (tutorial_project/lab.py): served only in
+# development or with TUTORIAL_LAB=1 (settings.LAB).
+if settings.LAB:
+    api.add_router("/lab", lab_router)

@@ -3,7 +3,9 @@
 import os
 
 import django
+from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.handlers.asgi import ASGIHandler
 
 from tutorial_project.lifespan import lifespan
@@ -20,6 +22,12 @@ if settings.ASGI_HANDLER == "pooled":
 else:
     django_application = ASGIHandler()
 
+# In development (DEBUG on), as runserver does: serve /static/ too, so that the API docs at
+# /api/docs get their CSS and JavaScript under uvicorn. A deployment serves them otherwise.
+served: ASGIHandler = django_application
+if settings.DEBUG and apps.is_installed("django.contrib.staticfiles"):
+    served = ASGIStaticFilesHandler(django_application)
+
 
 async def application(scope, receive, send) -> None:
     """Django's ASGI app, plus the lifespan protocol, which Django does not handle itself."""
@@ -30,4 +38,4 @@ async def application(scope, receive, send) -> None:
         # connections are closed properly instead of being dropped mid-air.
         await lifespan(receive, send, on_shutdown=aclose_async_client)
     else:
-        await django_application(scope, receive, send)
+        await served(scope, receive, send)

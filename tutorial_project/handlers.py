@@ -23,6 +23,7 @@ Opt in with `TUTORIAL_HANDLER=pooled` (settings.py; asgi.py then serves this han
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ import asgiref
 from asgiref.sync import ThreadSensitiveContext
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
 
 # Idle executors kept for later requests; beyond this, a returning executor is shut down. Each
 # idle executor keeps its one thread alive, so this bounds the threads a burst leaves behind.
@@ -83,6 +85,15 @@ class PooledASGIHandler(ASGIHandler):
         return ThreadPoolExecutor(
             max_workers=1, thread_name_prefix=f"django-request-{next(_executors)}"
         )
+
+    async def close_connections(self) -> None:
+        """Close the database connections the idle pooled threads keep open (CONN_MAX_AGE > 0).
+
+        A connection belongs to the thread that opened it, so each is closed on its own thread.
+        Changing CONN_MAX_AGE does not do it: a connection's expiry is fixed when it opens.
+        """
+        for executor in list(self._idle):
+            await asyncio.wrap_future(executor.submit(connections.close_all))
 
     @property
     def idle_executors(self) -> int:

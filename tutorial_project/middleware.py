@@ -1,35 +1,49 @@
 """Middleware for the API-only stack (TUTORIAL_MIDDLEWARE=api; notebook 09 measures why).
 
 Django's built-in middleware classes are written for both worlds with MiddlewareMixin: under ASGI
-each of their process_request/process_response hooks runs through sync_to_async, a thread hop per
-hook per request. The project's full stack has seven of them, about thirteen hops per request.
-This one does the part of SecurityMiddleware that matters to a JSON API served over plain HTTP
-behind a proxy, natively async, with no hop.
+each of their hooks (process_request, process_view, process_response) runs through sync_to_async,
+a thread hop per hook per request. The project's full stack has seven of them, thirteen hops per
+request. This one does the part of SecurityMiddleware that matters to a JSON API served over
+plain HTTP behind a proxy, in the pattern Django's docs give for middleware that supports both
+(*Asynchronous support* → *Async middleware*): sync_capable and async_capable, and when the
+handler below it is async, itself a coroutine function, so Django calls it on the event loop with
+no hop; under WSGI it runs as plain sync code.
 """
 
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
-Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+Handler = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
 
 
 class SecurityHeadersMiddleware:
-    """Add SecurityMiddleware's header defaults without leaving the event loop."""
+    """Add SecurityMiddleware's header defaults, on the event loop under ASGI."""
 
-    sync_capable = False
+    sync_capable = True
     async_capable = True
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
-        markcoroutinefunction(self)
+        # Django checks whether the middleware is a coroutine function to know how to call it:
+        # mark this instance as one when the handler below is async.
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    async def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = await self.get_response(request)
-        # The same defaults as SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY and
-        # SECURE_CROSS_ORIGIN_OPENER_POLICY; HSTS and the HTTPS redirect belong to the proxy
-        # that terminates TLS.
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return self.add_headers(self.get_response(request))  # type: ignore[arg-type]
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        return self.add_headers(await self.get_response(request))  # type: ignore[misc]
+
+    @staticmethod
+    def add_headers(response: HttpResponse) -> HttpResponse:
+        """The same defaults as SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY and
+        SECURE_CROSS_ORIGIN_OPENER_POLICY; HSTS and the HTTPS redirect belong to the proxy that
+        terminates TLS."""
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -57,15 +57,20 @@ def install_pymysql() -> tuple[int, ...]:
 def parse_url(url: str) -> dict[str, object]:
     """Django DATABASES settings for a URL like mysql://user:password@127.0.0.1:3306/name."""
     parts = urlsplit(url)
+    form = f"{URL_VARIABLE} must look like mysql://user:password@host:port/name"
     if parts.scheme not in {"mysql", "mariadb"} or not parts.path.strip("/"):
-        raise ValueError(f"{URL_VARIABLE} must look like mysql://user:password@host:port/name")
+        raise ValueError(form)
+    try:
+        port = parts.port  # urllib raises for a port that is not a number in range
+    except ValueError:
+        raise ValueError(f"{form} (the port must be a number from 1 to 65535)") from None
     return {
         "ENGINE": "django.db.backends.mysql",
         "NAME": unquote(parts.path.strip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "127.0.0.1",
-        "PORT": str(parts.port or 3306),
+        "PORT": str(port or 3306),
     }
 
 

@@ -85,6 +85,12 @@ def setup(database: str = "sqlite") -> Course:
     # settings.py reads this and routes Django's warnings and errors to OneLineLogHandler, so
     # every later django.setup() (get_asgi_application() calls it again) keeps the same logging.
     os.environ["TUTORIAL_ONE_LINE_LOGS"] = "1"
+    # The notebooks measure the lab's experiment endpoints, whatever DJANGO_DEBUG says.
+    os.environ["TUTORIAL_LAB"] = "1"
+    # Every notebook measures Django's stock handler and the project's full middleware stack, and
+    # builds the other variants itself; a shell set up for the benchmark must not change that.
+    for variable in ("TUTORIAL_HANDLER", "TUTORIAL_MIDDLEWARE"):
+        os.environ.pop(variable, None)
     django.setup()
 
     # The kernel's event loop runs in this thread, so Django's async-safety check would refuse the

@@ -1,8 +1,13 @@
 """What one request costs Django, measured in process: thread crossings, time, and a profile.
 
-Notebooks 08 and 09 use these to compare middleware stacks. Each measurement builds its own
-ASGIHandler (Django reads MIDDLEWARE when a handler is made) and calls it directly, the way
+Notebooks 08 and 09 use these to compare middleware stacks and handlers. Each measurement builds
+its own handler (Django reads MIDDLEWARE when a handler is made) and calls it directly, the way
 uvicorn would, with no network and no HTTP client in the way.
+
+Time is measured three ways, because they answer different questions: wall time (what a client
+waits), CPU time of the event loop's thread (what limits a server at full load on one core), and
+CPU time in the worker threads that run the request's sync parts (middleware hooks, signal
+receivers), which a profile of the loop's thread cannot see.
 """
 
 from __future__ import annotations
@@ -58,10 +63,10 @@ def count_crossings() -> Iterator[dict[str, int]]:
         yield counts
 
 
-def handler_for(stack: list[str]) -> ASGIHandler:
-    """A Django ASGI handler whose middleware is `stack` (dotted paths)."""
+def handler_for(stack: list[str], handler_class: type[ASGIHandler] = ASGIHandler) -> ASGIHandler:
+    """A Django ASGI handler (`handler_class`) whose middleware is `stack` (dotted paths)."""
     with override_settings(MIDDLEWARE=stack):
-        return ASGIHandler()
+        return handler_class()
 
 
 async def call(app: Callable[..., Any], path: str, query: str = "") -> int:
@@ -104,25 +109,42 @@ async def call(app: Callable[..., Any], path: str, query: str = "") -> int:
 
 @dataclass(frozen=True)
 class Cost:
-    """What one request cost on average."""
+    """What one request cost on average, in microseconds and in events."""
 
-    micros: float
+    micros: float  # wall time
+    loop_cpu_micros: float  # CPU time of the event loop's thread
+    worker_cpu_micros: float  # CPU time inside sync_to_async calls, in worker threads
     crossings: float
     threads_started: float
 
 
 async def request_cost(
-    stack: list[str], path: str = "/api/async-hello", query: str = "delay=0", requests: int = 200
+    stack: list[str] | None = None,
+    path: str = "/api/async-hello",
+    query: str = "delay=0",
+    requests: int = 200,
+    handler_class: type[ASGIHandler] = ASGIHandler,
+    app: Callable[..., Any] | None = None,
 ) -> Cost:
-    """Average time, thread crossings and threads started per request, one request at a time."""
-    handler = handler_for(stack)
-    assert await call(handler, path, query) == 200  # the first request pays for imports
-    with count_crossings() as counts, _count_thread_starts() as starts:
-        started = time.perf_counter()
+    """Average time, thread crossings and threads started per request, one request at a time.
+
+    Django's handler with the middleware `stack` by default; or any ASGI `app` (the FastAPI peer).
+    """
+    if app is None:
+        app = handler_for(stack or [], handler_class)
+    assert await call(app, path, query) == 200  # the first request pays for imports
+    with count_crossings() as counts, _count_thread_starts() as starts, _worker_cpu() as worker:
+        loop_cpu, started = time.thread_time(), time.perf_counter()
         for _ in range(requests):
-            await call(handler, path, query)
-        elapsed = time.perf_counter() - started
-    return Cost(elapsed / requests * 1e6, sum(counts.values()) / requests, starts[0] / requests)
+            await call(app, path, query)
+        elapsed, loop_cpu = time.perf_counter() - started, time.thread_time() - loop_cpu
+    return Cost(
+        micros=elapsed / requests * 1e6,
+        loop_cpu_micros=loop_cpu / requests * 1e6,
+        worker_cpu_micros=worker[0] / requests * 1e6,
+        crossings=sum(counts.values()) / requests,
+        threads_started=starts[0] / requests,
+    )
 
 
 @contextmanager
@@ -141,11 +163,42 @@ def _count_thread_starts() -> Iterator[list[int]]:
         yield started
 
 
-async def profile_shares(
-    stack: list[str], path: str = "/api/async-hello", query: str = "delay=0", requests: int = 500
+@contextmanager
+def _worker_cpu() -> Iterator[list[float]]:
+    """Sum the CPU time that sync_to_async calls spend in their worker threads inside the block."""
+    import threading
+
+    total = [0.0]
+    lock = threading.Lock()
+    original = SyncToAsync.thread_handler
+
+    def timed(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
+        # Runs in the worker thread: thread_time() is that thread's own CPU clock.
+        started = time.thread_time()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with lock:
+                total[0] += time.thread_time() - started
+
+    with mock.patch.object(SyncToAsync, "thread_handler", timed):
+        yield total
+
+
+async def profile_by_group(
+    stack: list[str],
+    path: str = "/api/async-hello",
+    query: str = "delay=0",
+    requests: int = 300,
+    clock: str = "wall",
+    handler_class: type[ASGIHandler] = ASGIHandler,
 ) -> dict[str, float]:
-    """Share of the event loop thread's time per group (GROUPS), for `requests` requests."""
-    handler = handler_for(stack)
+    """Microseconds per request of the event loop's thread, per group (GROUPS), largest first.
+
+    `clock="wall"` profiles wall time (waiting included); `clock="cpu"` the thread's CPU time
+    (time.thread_time), which leaves out the time the loop spends waiting for other threads.
+    """
+    handler = handler_for(stack, handler_class)
     await call(handler, path, query)
     # At most ten requests in flight, like a lightly loaded server.
     gate = asyncio.Semaphore(10)
@@ -154,7 +207,7 @@ async def profile_shares(
         async with gate:
             await call(handler, path, query)
 
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.thread_time) if clock == "cpu" else cProfile.Profile()
     profiler.enable()
     try:
         await asyncio.gather(*(one() for _ in range(requests)))
@@ -165,9 +218,8 @@ async def profile_shares(
     for (filename, _, function), (_, _, own_time, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         group = classify(f"{filename} {function}")
         totals[group] = totals.get(group, 0.0) + own_time
-    everything = sum(totals.values())
     return {
-        group: seconds / everything
+        group: seconds / requests * 1e6
         for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
     }
 

@@ -24,6 +24,9 @@ SECRET_KEY = os.environ.get(
 )
 # DEVELOPMENT DEFAULT: DEBUG is on unless DJANGO_DEBUG says otherwise.
 DEBUG = env_flag("DJANGO_DEBUG", True)
+# The lab's experiment endpoints at /api/lab/ (some wrong on purpose: one blocks the event loop)
+# are served only in development, or where TUTORIAL_LAB asks for them; never in a deployment.
+LAB = env_flag("TUTORIAL_LAB", DEBUG)
 
 ALLOWED_HOSTS = os.environ.get(
     "DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
@@ -166,16 +169,32 @@ if env_flag("TUTORIAL_ONE_LINE_LOGS", False):
         "loggers": {"django": {"handlers": ["one_line"], "level": "INFO", "propagate": False}},
     }
 
+
 # The book-data service that the library API calls (tutorial_project/upstream.py). Notebooks and
 # tests start one on a free port and point UPSTREAM_URL at it.
+def positive(name: str, default: str, kind: type = int):
+    """A positive number from the environment; anything else stops Django with the reason."""
+    text = os.environ.get(name, default)
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {text!r}.")
+    return value
+
+
 UPSTREAM_URL = os.environ.get("TUTORIAL_UPSTREAM_URL", "http://127.0.0.1:8001")
-# Seconds for each phase of a call (connect, read, write, waiting for a pooled connection).
-UPSTREAM_TIMEOUT = float(os.environ.get("TUTORIAL_UPSTREAM_TIMEOUT", "2.0"))
+# Seconds for each network operation of a call (connect, each read and write, waiting for a
+# pooled connection): httpx's timeout is not a limit on the whole call (notebook 05).
+UPSTREAM_TIMEOUT = positive("TUTORIAL_UPSTREAM_TIMEOUT", "2.0", float)
 # Open connections to it per process (per event loop for the async clients, which divide them):
 # at most this many calls are in flight at once; more wait in line.
-UPSTREAM_MAX_CONNECTIONS = int(os.environ.get("TUTORIAL_UPSTREAM_MAX_CONNECTIONS", "512"))
+UPSTREAM_MAX_CONNECTIONS = positive("TUTORIAL_UPSTREAM_MAX_CONNECTIONS", "512")
 # How many AsyncClients per event loop share those connections (library/book_data.py says why).
-UPSTREAM_CLIENTS = int(os.environ.get("TUTORIAL_UPSTREAM_CLIENTS", "32"))
+UPSTREAM_CLIENTS = positive("TUTORIAL_UPSTREAM_CLIENTS", "32")
 
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

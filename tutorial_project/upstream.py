@@ -160,14 +160,36 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
+    parser.add_argument(
+        "--port", type=_within(0, 65535, int), default=8001, help="port on 127.0.0.1 (default 8001)"
+    )
     parser.add_argument("--fd", type=int, help="serve on this inherited, bound socket instead")
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
-    parser.add_argument("--status", type=int, default=200, help="HTTP status to answer with")
+    parser.add_argument(
+        "--delay", type=_within(0, None, float), default=0.0, help="seconds before each answer"
+    )
+    parser.add_argument(
+        "--status", type=_within(100, 599, int), default=200, help="HTTP status to answer with"
+    )
     args = parser.parse_args(argv)
     service = BookDataService(delay=args.delay, status=args.status)
     where = {"fd": args.fd} if args.fd is not None else {"host": "127.0.0.1", "port": args.port}
     uvicorn.run(service, log_level="warning", access_log=False, **where)
+
+
+def _within(low: float, high: float | None, kind: type) -> Any:
+    """An argparse type: a `kind` (int or float) between `low` and `high` (None: no bound)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        return value
+
+    return parse
 
 
 if __name__ == "__main__":

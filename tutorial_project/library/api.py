@@ -99,6 +99,8 @@ async def get_book(request: HttpRequest, book_id: int) -> Book:
 @router.get("/books/{book_id}/rating", response={200: RatingOut, **Upstream})
 async def get_rating(request: HttpRequest, book_id: int) -> dict[str, object]:
     """One call to the book-data service; the event loop serves others while it waits."""
+    if not await Book.objects.filter(pk=book_id).aexists():
+        raise no_book(book_id)
     return await book_data.fetch("rating", book_id)
 
 
@@ -107,6 +109,8 @@ async def get_summary(
     request: HttpRequest, book_id: int, strategy: Literal["gather", "sequential"] = Strategy
 ) -> dict[str, object]:
     """Rating, price and stock from three calls: at once (gather) or one after another."""
+    if not await Book.objects.filter(pk=book_id).aexists():
+        raise no_book(book_id)
     if strategy == "gather":
         # If one call fails, gather raises its error at once; the other calls still run to the
         # end (nothing cancels them) and their results are dropped.
@@ -151,12 +155,16 @@ def get_book_sync(request: HttpRequest, book_id: int) -> Book:
 @sync_router.get("/books/{book_id}/rating", response={200: RatingOut, **Upstream})
 def get_rating_sync(request: HttpRequest, book_id: int) -> dict[str, object]:
     """The sync twin of /api/books/{book_id}/rating: its thread blocks while it waits."""
+    if not Book.objects.filter(pk=book_id).exists():
+        raise no_book(book_id)
     return book_data.fetch_sync("rating", book_id)
 
 
 @sync_router.get("/books/{book_id}/summary", response={200: SummaryOut, **Upstream})
 def get_summary_sync(request: HttpRequest, book_id: int) -> dict[str, object]:
     """The sync twin of /api/books/{book_id}/summary: one call after another, nothing else."""
+    if not Book.objects.filter(pk=book_id).exists():
+        raise no_book(book_id)
     parts = [book_data.fetch_sync(part, book_id) for part in SUMMARY_PARTS]
     return {key: value for part in parts for key, value in part.items()}
 
