@@ -7,6 +7,11 @@ for 500 requests that a bare ASGI app answers in 0.2 s). This client does only w
 needs: one connection per virtual user, a fixed GET, the status line, and a body read by
 Content-Length or chunks. The benchmark's baseline row proves, in every run, that it keeps up.
 `--client httpx` in the benchmark drives the same load through many httpx clients instead.
+
+A run is a closed loop measured in steady state: every virtual user sends its next request as soon
+as the last one is answered, from the start; the counted window opens only once every user has
+had an answer (connections open, first-request costs paid), lasts long enough to hold many
+requests per user, and counts only the answers that complete inside it.
 """
 
 from __future__ import annotations
@@ -20,22 +25,43 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Result:
-    """What one load run measured."""
+    """What one load run measured inside its window (the warm-up before it is not counted)."""
 
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
-    elapsed: float = 0.0
+    # Seconds the counted window lasted, and the warm-up before it.
+    window: float = 0.0
+    warmup: float = 0.0
+    # Requests each virtual user completed inside the window, and when its first and last did.
+    per_user: list[int] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    last: list[float] = field(default_factory=list)
     error_kinds: dict[str, int] = field(default_factory=dict)
+    # What the `meter` (for example the server's CPU seconds) advanced by inside the window.
+    metered: float = 0.0
 
     @property
     def ok(self) -> int:
-        """Requests answered with 200."""
+        """Requests answered with 200 inside the window."""
         return len(self.latencies)
 
     @property
     def throughput(self) -> float:
-        """Successful requests per second."""
-        return self.ok / self.elapsed if self.elapsed else 0.0
+        """Responses per second: each user's rate inside the window, summed over the users.
+
+        A user's rate is (answers - 1) / (time from its first answer to its last), so the phase
+        at which the window opened does not matter: in a closed loop all users answer in step,
+        and a plain count / window would be off by up to one answer per user.
+        """
+        if not self.window:
+            return 0.0
+        total = 0.0
+        for count, first, last in zip(self.per_user, self.first, self.last, strict=True):
+            if count >= 2 and last > first:
+                total += (count - 1) / (last - first)
+            else:
+                total += count / self.window
+        return total
 
     def percentile(self, q: float) -> float:
         """The q-th percentile (0–100) of the latencies, in seconds (nearest rank)."""
@@ -106,11 +132,26 @@ RAW_FAILURES = (OSError, ValueError, asyncio.IncompleteReadError, asyncio.Timeou
 
 
 async def run_load(
-    url: str, concurrency: int, duration: float, timeout: float = 10.0, client: str = "raw"
+    url: str,
+    concurrency: int,
+    duration: float,
+    timeout: float = 10.0,
+    client: str = "raw",
+    warmup: float = 0.3,
+    steady: float = 0.0,
+    max_window: float = 60.0,
+    meter: Callable[[], float] | None = None,
 ) -> Result:
-    """Keep `concurrency` GETs of `url` in flight for `duration` seconds (closed loop)."""
+    """Keep `concurrency` GETs of `url` in flight; count what completes inside the window.
+
+    The window opens after at least `warmup` seconds, once every virtual user has had an answer
+    (its connection open and warm); it lasts `duration` seconds, or `steady` times the median
+    latency inside it if that is longer (at most `max_window`). `meter`, a cumulative reading
+    such as a process's CPU seconds, is read when the window opens and when it closes.
+    """
+    window = Window(duration, warmup, steady, max_window, meter)
     if client == "httpx":
-        return await _run_httpx(url, concurrency, duration, timeout)
+        return await _run_httpx(url, concurrency, window, timeout)
     host, port, path = split_url(url)
     connections = [Connection(host, port) for _ in range(concurrency)]
 
@@ -125,12 +166,12 @@ async def run_load(
         return send
 
     try:
-        return await keep_in_flight([sender(c) for c in connections], duration, RAW_FAILURES)
+        return await keep_in_flight([sender(c) for c in connections], window, RAW_FAILURES)
     finally:
         await asyncio.gather(*(c.close() for c in connections))
 
 
-async def _run_httpx(url: str, concurrency: int, duration: float, timeout: float) -> Result:
+async def _run_httpx(url: str, concurrency: int, window: Window, timeout: float) -> Result:
     """The same closed loop through httpx, ten users per AsyncClient."""
     import httpx
 
@@ -149,39 +190,125 @@ async def _run_httpx(url: str, concurrency: int, duration: float, timeout: float
 
     senders = [sender(clients[i // per_client]) for i in range(concurrency)]
     try:
-        return await keep_in_flight(senders, duration, (httpx.HTTPError,))
+        return await keep_in_flight(senders, window, (httpx.HTTPError,))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
 
+@dataclass(frozen=True)
+class Window:
+    """How long to warm up, and how long the counted window lasts."""
+
+    duration: float
+    warmup: float = 0.3
+    # The window lasts at least this many times the warm-up's median latency (0: off).
+    steady: float = 0.0
+    max_window: float = 60.0
+    # Read when the window opens and closes; Result.metered is the difference.
+    meter: Callable[[], float] | None = None
+    # A warm-up in which some user never gets an answer is a failed run, not a slow one.
+    max_warmup: float = 60.0
+
+    def length(self, warm_latencies: list[float]) -> float:
+        """The window's length, given the latencies seen while warming up."""
+        if not self.steady or not warm_latencies:
+            return self.duration
+        return min(self.max_window, max(self.duration, self.steady * median(warm_latencies)))
+
+
 async def keep_in_flight(
     senders: list[Callable[[], Awaitable[int]]],
-    duration: float,
+    window: Window,
     failures: tuple[type[BaseException], ...],
 ) -> Result:
-    """One virtual user per sender, each sending its next request when the last one is answered."""
-    result = Result()
-    started = time.perf_counter()
-    deadline = started + duration
+    """One virtual user per sender, each sending its next request when the last one is answered.
 
-    async def user(send: Callable[[], Awaitable[int]]) -> None:
-        while time.perf_counter() < deadline:
+    Users run without pause from the start; only answers that complete inside the window count,
+    and the requests still in flight when it closes are cancelled, not waited for.
+    """
+    users = len(senders)
+    result = Result(per_user=[0] * users, first=[0.0] * users, last=[0.0] * users)
+    warm_latencies: list[float] = []
+    answered = [False] * len(senders)
+    everyone_answered = asyncio.Event()
+    opens: float | None = None  # when the window opened (perf_counter), once it has
+
+    closed = False  # set when the window closes: every user stops at its next turn
+
+    async def user(index: int, send: Callable[[], Awaitable[int]]) -> None:
+        # Not `while True` with cancellation alone: on Python 3.11, asyncio.wait_for (used for
+        # the per-request timeout) can swallow a cancellation that arrives just as the request
+        # completes, and such a user would go on sending for ever.
+        while not closed:
             sent = time.perf_counter()
             try:
                 status = await send()
             except failures as exc:
-                result.error(type(exc).__name__)
+                if opens is not None:
+                    result.error(type(exc).__name__)
                 continue
-            if status == 200:
-                result.latencies.append(time.perf_counter() - sent)
+            done = time.perf_counter()
+            if opens is None:
+                warm_latencies.append(done - sent)
+                if not answered[index]:
+                    answered[index] = True
+                    if all(answered):
+                        everyone_answered.set()
+            elif status == 200:
+                result.latencies.append(done - sent)
+                if not result.per_user[index]:
+                    result.first[index] = done
+                result.per_user[index] += 1
+                result.last[index] = done
             else:
                 result.error(f"HTTP {status}")
 
+    started = time.perf_counter()
+    tasks = [asyncio.ensure_future(user(i, send)) for i, send in enumerate(senders)]
     try:
-        await asyncio.gather(*(user(send) for send in senders))
+        await asyncio.sleep(window.warmup)
+        try:
+            await asyncio.wait_for(everyone_answered.wait(), window.max_warmup)
+        except TimeoutError:
+            raise RuntimeError(
+                f"{answered.count(False)} of {len(senders)} users got no answer while warming up "
+                f"({window.max_warmup:g} s): the server is down or far slower than expected"
+            ) from None
+        if window.steady and warm_latencies:
+            # The first answers came before queues formed: let every user go round twice more,
+            # and size the window from what that settled phase saw.
+            first_wave = len(warm_latencies)
+            await asyncio.sleep(2 * median(warm_latencies))
+            settled = warm_latencies[first_wave:] or warm_latencies
+        else:
+            settled = warm_latencies
+        length = window.length(settled)
+        reading = window.meter() if window.meter else 0.0
+        opens = time.perf_counter()
+        result.warmup = opens - started
+        await asyncio.sleep(length)
+        # Queues may still have been growing when the warm-up sized the window: stretch it until
+        # it lasts `steady` times the median latency seen inside it (at most `max_window`).
+        while window.steady and result.latencies:
+            elapsed = time.perf_counter() - opens
+            needed = min(window.max_window, window.steady * median(result.latencies))
+            if needed <= elapsed:
+                break
+            await asyncio.sleep(needed - elapsed)
+        result.window = time.perf_counter() - opens
+        if window.meter:
+            result.metered = window.meter() - reading
     finally:
-        result.elapsed = time.perf_counter() - started
+        closed = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     return result
+
+
+def median(values: list[float]) -> float:
+    """The middle value (upper median) of a non-empty list."""
+    return sorted(values)[len(values) // 2]
 
 
 def split_url(url: str) -> tuple[str, int, str]:
