@@ -11,31 +11,53 @@ PYTHON_LATEST ?= python3.12
 VENV_LATEST ?= .venv-latest
 STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 
-.PHONY: help venv lab test unit test-mysql test-latest doctor soak lint format notebooks rerun \
-	student html lock lock-latest clean
+.PHONY: help venv lab lab-student docs-check test unit test-mysql test-latest doctor soak lint format notebooks rerun \
+	mutants student html lock lock-latest clean bench-record time
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
+	@echo "make lab-student  build the student edition (solutions as stubs) and open it in JupyterLab"
+	@echo "make lab PYTHON=python3.12  rebuild $(VENV) with another Python, then open the course"
 	@echo "make test       ruff, the unit tests and every notebook under strict nbval"
-	@echo "make unit       the unit tests only"
+	@echo "make unit       the quick unit tests only (no notebooks, nothing marked slow)"
+	@echo "make time       the whole suite, then each test file's and notebook's seconds, slowest first"
 	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
 	@echo "make notebooks  re-execute every notebook in place, top to bottom (NB=notebooks/01-*.ipynb for one)"
 	@echo "make rerun      run every notebook cell twice in a row; fail on an error outside raises-exception"
+	@echo "make mutants    apply each deliberate regression in tests/mutants.py; fail if a test misses one"
 	@echo "make test-latest the same suite on Django 6.x and Python 3.12+ ($(VENV_LATEST))"
 	@echo "make student    build/student/: the notebooks with solutions replaced by stubs"
 	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
 	@echo "make soak       every notebook under nbval three times in a row (no hang, same outputs)"
 	@echo "make doctor     check this machine and $(VENV): one line per check, with the fix"
+	@echo "make bench-record  re-record the steady-state sweeps notebooks 08 and 09 show (~40 min)"
+	@echo "make docs-check check that /api/docs renders under uvicorn (headless Chromium if installed)"
 	@echo "make lint       ruff check and format check over .py and .ipynb"
+	@echo "make clean      remove $(VENV), $(VENV_LATEST) and build/"
 	@echo "make lock       regenerate requirements.txt from requirements.in"
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-		{ echo "Python 3.10 or newer is needed; run e.g. 'make PYTHON=python3.12 test'."; exit 1; }
+# PYTHON given on the command line or in the environment, and $(VENV) built with another Python
+# version: rebuild it (make lab PYTHON=python3.12 after a first make lab with python3.11).
+ASKED := $(filter command line environment,$(origin PYTHON))
+VERSION = import sys; print("%d.%d" % sys.version_info[:2])
+WANTED := $(if $(ASKED),$(shell $(PYTHON) -c '$(VERSION)' 2>/dev/null))
+BUILT := $(if $(ASKED),$(shell $(BIN)/python -c '$(VERSION)' 2>/dev/null))
+OTHER_PYTHON := $(if $(and $(WANTED),$(BUILT)),$(filter-out $(WANTED),$(BUILT)))
+
+$(STAMP): requirements.txt pyproject.toml $(if $(OTHER_PYTHON),rebuild-venv)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed; run e.g. 'make PYTHON=python3.12 test'."; exit 1; }
+	@if [ -n "$(OTHER_PYTHON)" ]; then \
+		echo "$(VENV) has Python $(BUILT); PYTHON=$(PYTHON) is $(WANTED): rebuilding $(VENV)"; \
+		rm -rf $(VENV); fi
+	@# A venv made without pip (python3-venv missing when it was made) is rebuilt, not reused.
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+		echo "$(VENV) is incomplete (no pip): rebuilding it"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
-		{ echo "Could not create $(VENV). On Debian/Ubuntu: sudo apt install python3-venv"; exit 1; }
+		{ rm -rf $(VENV); \
+		  echo "Could not create $(VENV). On Debian/Ubuntu: sudo apt install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
@@ -44,11 +66,27 @@ $(STAMP): requirements.txt pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
+# The student edition (solutions replaced by stubs), built afresh and opened in JupyterLab.
+lab-student: student
+	$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=build/student $(ROOT_FLAG)
+
+# The API docs page under uvicorn, in a headless Chromium when one is installed.
+docs-check: $(STAMP)
+	$(BIN)/python -m tutorial_project.docs_page
+
+.PHONY: rebuild-venv
+rebuild-venv:
+
 test: $(STAMP) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Without nbval (its imports alone take a second and a half) and without the tests marked slow.
+UNIT := -m "not slow" -o addopts="-p no:cacheprovider" -p no:nbval
 unit: $(STAMP)
-	$(BIN)/pytest tests $(PYTEST_ARGS)
+	$(BIN)/pytest tests $(UNIT) $(PYTEST_ARGS)
+
+time: $(STAMP)
+	$(BIN)/python tests/timing.py $(PYTEST_ARGS)
 
 # Against $$TUTORIAL_MYSQL_URL, or a throwaway server when mariadbd is installed; without either it
 # says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1).
@@ -71,6 +109,21 @@ test-latest: $(STAMP_LATEST)
 soak: $(STAMP)
 	for run in 1 2 3; do $(BIN)/pytest -q notebooks || exit 1; done
 
+# The sweeps notebooks 08 and 09 read: each file holds its command, date, machine and versions.
+RECORDED := tutorial_project/bench/recorded
+BENCH := $(BIN)/python -m tutorial_project.bench
+TUNING := --rows baseline peer django plain -c 100 500
+bench-record: $(STAMP)
+	$(BENCH) --record $(RECORDED)/08-sweep.json
+	$(BENCH) $(TUNING) --record $(RECORDED)/09-defaults.json
+	$(BENCH) $(TUNING) --handler pooled --record $(RECORDED)/09-pooled.json
+	$(BENCH) $(TUNING) --stack api --record $(RECORDED)/09-api.json
+	$(BENCH) $(TUNING) --handler pooled --stack api --record $(RECORDED)/09-pooled-api.json
+	$(BENCH) $(TUNING) --handler pooled --stack api --loop uvloop --http httptools \
+		--record $(RECORDED)/09-tuned.json
+	$(BENCH) $(TUNING) --handler pooled --stack api --server granian --loop uvloop \
+		--record $(RECORDED)/09-granian.json
+
 # No $(STAMP) prerequisite: the doctor must diagnose an environment, not repair it first.
 doctor:
 	@test -x $(BIN)/python || { echo "FAIL  venv: $(VENV) does not exist; run make venv"; exit 1; }
@@ -88,6 +141,10 @@ NB ?= notebooks/*.ipynb
 notebooks: $(STAMP)
 	$(BIN)/python -m tutorial_project.execute $(NB)
 
+# Deliberate regressions the tests must catch (tests/mutants.py).
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants.py
+
 # Learners re-run cells: every code cell must survive a second run right after its first.
 rerun: $(STAMP)
 	$(BIN)/python -m tutorial_project.execute --twice $(NB)
@@ -100,7 +157,7 @@ html: $(STAMP)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile --universal --python-version 3.10 --no-emit-index-url \
+	$(BIN)/uv pip compile --universal --python-version 3.11 --no-emit-index-url \
 		--custom-compile-command "make lock" requirements.in -o requirements.txt
 
 # requirements.in with the Django pin lifted to 6.x, resolved for Python 3.12.

@@ -478,6 +478,11 @@ async def summary_or_partial(client: httpx.AsyncClient, book_id: int) -> dict[st
                 hint="lower settings.UPSTREAM_TIMEOUT",
                 source="settings.UPSTREAM_TIMEOUT = 0.9",
             ),
+            Mistake(
+                why="a timeout that fails fast enough on a quiet machine, but not 0.25 s",
+                hint="at most about 0.25 s",
+                source="settings.UPSTREAM_TIMEOUT = 0.4",
+            ),
         ],
         reset="settings.UPSTREAM_TIMEOUT = 2.0",
     ),
@@ -659,6 +664,123 @@ def price_down(request: httpx.Request) -> httpx.Response:
     if request.url.path.startswith("/price/"):
         return httpx.Response(503, json={"detail": "down"})
     return httpx.Response(200, json={})
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["08-serving-and-load-testing"] = {
+    # in_flight: Little's law.
+    "ex1-solution": Exercise(
+        [
+            Mistake(
+                why="divides where the law multiplies",
+                hint="multiply requests per second by seconds per request",
+                source="""
+def in_flight(point: bench.Point) -> float:
+    return point.throughput / point.p50
+""",
+            ),
+            Mistake(
+                why="uses the p99, the slowest requests, for the typical wait",
+                hint="multiply requests per second by seconds per request",
+                source="""
+def in_flight(point: bench.Point) -> float:
+    return point.throughput * point.p99
+""",
+            ),
+        ]
+    ),
+    # ServerTiming: a middleware that costs no crossing.
+    "ex2-solution": Exercise(
+        [
+            Mistake(
+                why="a MiddlewareMixin hook, which Django runs through sync_to_async",
+                hint="runs in a thread",
+                source="""
+from django.utils.deprecation import MiddlewareMixin
+
+
+class ServerTiming(MiddlewareMixin):
+    def process_request(self, request):
+        request.timing_started = time.perf_counter()
+
+    def process_response(self, request, response):
+        took = (time.perf_counter() - request.timing_started) * 1000
+        response["Server-Timing"] = f"app;dur={took:.1f}"
+        return response
+""",
+            ),
+            Mistake(
+                why="a plain sync middleware: Django adapts the handler around it",
+                hint="runs in a thread",
+                source="""
+class ServerTiming:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+""",
+            ),
+        ]
+    ),
+}
+
+CATALOG["09-how-fast-is-async-django"] = {
+    # PREDICTED_CROSSINGS: the two of every request, and the ORM's.
+    "ex1-solution": Exercise(
+        [
+            Mistake(
+                why="forgets the async ORM's own hop",
+                hint="and the ORM call's",
+                source="PREDICTED_CROSSINGS = 2",
+            ),
+            Mistake(
+                why="counts only the query, not the two hops every request makes",
+                hint="count the two every request makes",
+                source="PREDICTED_CROSSINGS = 1",
+            ),
+        ]
+    ),
+    # hops: crossings a middleware adds under ASGI.
+    "ex2-solution": Exercise(
+        [
+            Mistake(
+                why="answers yes or no instead of how many",
+                hint="return a number of crossings",
+                source="""
+def hops(path: str) -> int:
+    middleware = import_string(path)
+    return not getattr(middleware, "async_capable", False)
+""",
+            ),
+            Mistake(
+                why="two for every MiddlewareMixin class, forgetting process_view",
+                hint="it also defines process_view",
+                source="""
+def hops(path: str) -> int:
+    middleware = import_string(path)
+    if issubclass(middleware, MiddlewareMixin):
+        hooks = ("process_request", "process_response")
+        return sum(hasattr(middleware, hook) for hook in hooks)
+    return 0 if getattr(middleware, "async_capable", False) else 2
+""",
+            ),
+            Mistake(
+                why="reads sync_capable alone, so the hybrid middleware looks sync",
+                hint="it is async-capable",
+                source="""
+def hops(path: str) -> int:
+    middleware = import_string(path)
+    if issubclass(middleware, MiddlewareMixin):
+        hooks = ("process_request", "process_view", "process_response")
+        return sum(hasattr(middleware, hook) for hook in hooks)
+    return 2 if getattr(middleware, "sync_capable", True) else 0
 """,
             ),
         ]

@@ -120,3 +120,18 @@ def test_hint_for_names_the_mistake_and_lets_other_errors_through() -> None:
     with pytest.raises(TypeError):
         with hint_for(KeyError, "use aget"):
             raise TypeError("other")
+
+
+@pytest.mark.parametrize("path", classroom.notebooks(), ids=lambda path: path.stem)
+def test_every_exercise_has_a_recorded_mistake(path: Path) -> None:
+    """Every exercise is proven against a plausible wrong solution, not against the stub alone."""
+    catalog = proofs.load_catalog(CATALOG)
+    solutions = [
+        solution.get("id") for solution, _ in proofs.exercises(nbformat.read(path, as_version=4))
+    ]
+    assert len(solutions) >= 2
+    for solution_id in solutions:
+        entry = catalog.get(path.stem, {}).get(solution_id)
+        assert entry is not None and entry.mistakes, (
+            f"{path.stem} {solution_id}: no mistake recorded"
+        )

@@ -13,6 +13,7 @@ import argparse
 import copy
 import html
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -55,7 +56,10 @@ def build_student(out: Path) -> list[Path]:
         target = out / path.name
         nbformat.write(student_edition(nbformat.read(path, as_version=4)), target)
         written.append(target)
-    return written
+    # Every notebook's first cell imports it from the notebook's own folder.
+    kit = out / "course_setup.py"
+    shutil.copyfile(NOTEBOOKS / "course_setup.py", kit)
+    return [*written, kit]
 
 
 def build_html(out: Path) -> list[Path]:

@@ -34,12 +34,13 @@ class Result:
 
 
 def check_python() -> Result:
-    """Python 3.10 or newer (Django 5.2's minimum)."""
+    """Python 3.11 or newer: the notebooks use asyncio.timeout and TaskGroup, and the pooled
+    handler needs asgiref 3.13 (Django 5.2 alone would run on 3.10)."""
     version = ".".join(map(str, sys.version_info[:3]))
-    if sys.version_info >= (3, 10):  # noqa: UP036 - it must run on the Pythons it rejects
+    if sys.version_info >= (3, 11):  # noqa: UP036 - it must run on the Pythons it rejects
         return Result("OK", "python", version)
     return Result(
-        "FAIL", "python", f"{version}; install Python 3.10+ and run make PYTHON=python3.12"
+        "FAIL", "python", f"{version}; install Python 3.11+ and run make PYTHON=python3.12"
     )
 
 

@@ -1,0 +1,318 @@
+"""Deliberate regressions the tests must catch: `make mutants` (python tests/mutants.py).
+
+Each mutant is a small patch to the project (a text replacement that must match exactly once) and
+the tests that exist to catch it. The runner copies the checkout to a temporary folder, checks
+that those tests pass there unpatched, then applies each mutant alone and runs its tests: a mutant
+whose tests still pass has SURVIVED, and the run fails. A test that cannot fail for the reason it
+exists is how the suite goes blind; this list is the proof that it has not.
+
+    python tests/mutants.py            # every mutant
+    python tests/mutants.py -k 504     # the mutants whose name contains "504"
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORED = (".git", ".venv", ".venv-latest", "build", "__pycache__", ".ruff_cache", "*.sqlite3")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A regression: in `path`, `old` (exactly once) becomes `new`; `tests` must then fail."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = [
+    Mutant(
+        "async view that blocks the loop",
+        "tutorial_project/library/api.py",
+        '    await asyncio.sleep(delay)\n    return {"message": "Hello from async view!"}',
+        '    time.sleep(delay)\n    return {"message": "Hello from async view!"}',
+        ("tests/test_asgi.py::test_async_requests_overlap",),
+    ),
+    Mutant(
+        "lab's awaiting view that blocks",
+        "tutorial_project/lab.py",
+        '    await asyncio.sleep(delay)\n    return report("async + asyncio.sleep", started)',
+        '    time.sleep(delay)\n    return report("async + asyncio.sleep", started)',
+        ("tests/test_lab.py::test_async_sleep_overlaps_without_blocking",),
+    ),
+    Mutant(
+        "lab's blocking view quietly fixed",
+        "tutorial_project/lab.py",
+        "    time.sleep(delay)  # noqa: ASYNC251 - the mistake this endpoint exists to show",
+        "    await asyncio.sleep(delay)",
+        ("tests/test_lab.py::test_async_block_runs_one_view_at_a_time",),
+    ),
+    Mutant(
+        "the ORM called on the event loop",
+        "tutorial_project/library/api.py",
+        "user = await sync_to_async(User.objects.get)(username=username)",
+        "user = User.objects.get(username=username)",
+        ("tests/test_api.py",),
+    ),
+    Mutant(
+        "a socket without IPPROTO_TCP (40 ms per small response)",
+        "tutorial_project/servers.py",
+        "socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)",
+        "socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)",
+        ("tests/test_asgi.py::test_free_socket_is_declared_tcp",),
+    ),
+    Mutant(
+        "serve() listening on every interface",
+        "tutorial_project/servers.py",
+        "    sock = free_socket(host)",
+        '    sock = free_socket("0.0.0.0")',
+        ("tests/test_asgi.py::test_served_by_uvicorn_on_loopback",),
+    ),
+    Mutant(
+        "serve_wsgi() listening on every interface",
+        "tutorial_project/servers.py",
+        "    server = _PooledWSGIServer((host, 0), threads)",
+        '    server = _PooledWSGIServer(("", 0), threads)',
+        ("tests/test_servers.py::test_serve_wsgi_runs_requests_on_at_most_its_threads",),
+    ),
+    Mutant(
+        "serve_wsgi() with one thread too many",
+        "tutorial_project/servers.py",
+        "ThreadPoolExecutor(max_workers=threads,",
+        "ThreadPoolExecutor(max_workers=threads + 1,",
+        ("tests/test_servers.py::test_serve_wsgi_runs_requests_on_at_most_its_threads",),
+    ),
+    Mutant(
+        "the book-data service's command line listening on every interface",
+        "tutorial_project/upstream.py",
+        '{"host": "127.0.0.1", "port": args.port}',
+        '{"host": "0.0.0.0", "port": args.port}',
+        ("tests/test_book_data_service.py::test_service_cli_listens_on_loopback_only",),
+    ),
+    Mutant(
+        "the benchmark's servers listening on every interface",
+        "tutorial_project/bench/run.py",
+        'HOST = "127.0.0.1"',
+        'HOST = "0.0.0.0"',
+        ("tests/test_bench.py::test_server_commands_bind_loopback",),
+    ),
+    Mutant(
+        "the benchmark's servers outliving a killed benchmark",
+        "tutorial_project/bench/run.py",
+        '            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)',
+        "            pass",
+        ("tests/test_bench.py::test_servers_die_with_a_killed_benchmark",),
+    ),
+    Mutant(
+        "a point read although the load generator did not keep up",
+        "tutorial_project/bench/run.py",
+        "        if base.throughput < 0.9 * allowed:",
+        "        if base.throughput < 0.5 * allowed:",
+        ("tests/test_bench.py::test_points_where_the_baseline_fails_are_invalid",),
+    ),
+    Mutant(
+        "a timeout answered 502 instead of 504",
+        "tutorial_project/library/book_data.py",
+        "        return HttpError(504,",
+        "        return HttpError(502,",
+        ("tests/test_upstream_endpoints.py::test_slow_service_is_504",),
+    ),
+    Mutant(
+        "the lifespan that never closes the shared clients",
+        "tutorial_project/asgi.py",
+        "await lifespan(receive, send, on_shutdown=aclose_async_client)",
+        "await lifespan(receive, send)",
+        ("tests/test_upstream_endpoints.py::test_server_shutdown_closes_its_clients",),
+    ),
+    Mutant(
+        "the service recording no client port",
+        "tutorial_project/upstream.py",
+        '            port = (scope.get("client") or ("", 0))[1]',
+        "            port = 0",
+        ("tests/test_book_data_service.py::test_service_records_calls_and_connections",),
+    ),
+    Mutant(
+        "the service's reset() keeping old calls",
+        "tutorial_project/upstream.py",
+        "        self.calls.clear()\n",
+        "",
+        ("tests/test_book_data_service.py::test_service_knobs_and_reset",),
+    ),
+    Mutant(
+        "the throwaway MariaDB listening on every interface",
+        "tutorial_project/mysql.py",
+        '"--bind-address=127.0.0.1"',
+        '"--bind-address=0.0.0.0"',
+        ("tests/test_mysql.py::test_throwaway_server_round_trip_and_cleanup",),
+    ),
+    Mutant(
+        "the throwaway MariaDB outliving its owner",
+        "tutorial_project/mysql.py",
+        "        reaper = _start_reaper(process.pid, workdir)",
+        "        reaper = None",
+        ("tests/test_mysql.py::test_throwaway_server_dies_with_its_owner",),
+    ),
+    Mutant(
+        "a timeline span measured after the await",
+        "tutorial_project/timeline.py",
+        "            self.spans.append(Span(label, start, time.perf_counter()))",
+        "            self.spans.append(Span(label, time.perf_counter(), time.perf_counter()))",
+        ("tests/test_helpers.py::test_timeline_measures_an_awaitable",),
+    ),
+    Mutant(
+        "peak_threads counting threads that were already running",
+        "tutorial_project/timeline.py",
+        "            peak = max(peak, sum(thread.is_alive() for thread in list(started)))",
+        "            peak = max(peak, threading.active_count() - 1)",
+        ("tests/test_helpers.py::test_peak_threads_counts_threads_alive_together",),
+    ),
+    Mutant(
+        "the pooled handler starting an executor per request",
+        "tutorial_project/handlers.py",
+        "executor = self._idle.pop() if self._idle else self._new_executor()",
+        "executor = self._new_executor()",
+        ("tests/test_handlers.py::test_no_thread_started_per_request_after_warm_up",),
+    ),
+    Mutant(
+        "the hybrid middleware no longer a coroutine function (a hop per request)",
+        "tutorial_project/middleware.py",
+        "        if iscoroutinefunction(get_response):\n            markcoroutinefunction(self)\n",
+        "",
+        ("tests/test_middleware.py::test_security_headers_without_a_thread_hop",),
+    ),
+    Mutant(
+        "a rating for a book the library does not have",
+        "tutorial_project/library/api.py",
+        "    if not await Book.objects.filter(pk=book_id).aexists():\n"
+        "        raise no_book(book_id)\n"
+        '    return await book_data.fetch("rating", book_id)',
+        '    return await book_data.fetch("rating", book_id)',
+        ("tests/test_upstream_endpoints.py::test_a_book_the_library_lacks_is_404_before_any_call",),
+    ),
+    Mutant(
+        "the lab's broken endpoints served in a deployment",
+        "tutorial_project/settings.py",
+        'LAB = env_flag("TUTORIAL_LAB", DEBUG)',
+        'LAB = env_flag("TUTORIAL_LAB", True)',
+        ("tests/test_lab.py::test_the_lab_is_served_only_in_development_or_when_asked",),
+    ),
+    Mutant(
+        "API docs without their CSS and JavaScript under uvicorn",
+        "tutorial_project/asgi.py",
+        "    served = ASGIStaticFilesHandler(django_application)",
+        "    served = django_application",
+        ("tests/test_docs_page.py::test_docs_files_answer_200_under_uvicorn_in_development",),
+    ),
+    Mutant(
+        "a kernel outside the environment left with a bare ModuleNotFoundError",
+        "notebooks/course_setup.py",
+        "except ModuleNotFoundError as missing:",
+        "except ImportError as missing:\n    raise\nexcept ModuleNotFoundError as missing:",
+        ("tests/test_notebooks.py::test_a_kernel_outside_the_environment_gets_a_one_line_fix",),
+    ),
+    Mutant(
+        "the HTML edition linking to .ipynb files",
+        "tutorial_project/classroom.py",
+        "body = re.sub(r'href=\"(\\d\\d-[\\w-]+)\\.ipynb\"', r'href=\"\\1.html\"', body)",
+        "body = body",
+        ("tests/test_classroom.py::test_html_edition",),
+    ),
+    Mutant(
+        "the exercise proof no longer trying the stub",
+        "tutorial_project/proofs.py",
+        '        if outcome == "passed":\n            failures.append("the check passed with',
+        '        if False:\n            failures.append("the check passed with',
+        ("tests/test_exercises.py::test_proof_fails_a_check_that_passes_the_stub",),
+    ),
+    Mutant(
+        "a check cell that accepts the mistake it teaches (many trips to a thread)",
+        "notebooks/00-setup-and-the-notebook-event-loop.ipynb",
+        "check(trips == 1,",
+        "check(trips >= 1,",
+        ("notebooks/00-setup-and-the-notebook-event-loop.ipynb",),
+    ),
+]
+
+
+def copy_checkout(target: Path) -> None:
+    """Copy the checkout (without environments, caches and databases) to `target`."""
+    shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(*IGNORED), symlinks=True)
+
+
+def run_tests(tree: Path, tests: tuple[str, ...], timeout: float = 600) -> tuple[bool, str]:
+    """Run `tests` in `tree` (its own tutorial_project first on the path): (passed?, last line)."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    lines = done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or [""]
+    return done.returncode == 0, lines[-1]
+
+
+def apply(tree: Path, mutant: Mutant) -> None:
+    """Patch the copy; the text to replace must be there exactly once."""
+    path = tree / mutant.path
+    text = path.read_text()
+    if text.count(mutant.old) != 1:
+        raise SystemExit(
+            f"mutant {mutant.name!r}: the text to replace is in {mutant.path} "
+            f"{text.count(mutant.old)} times, not once; update tests/mutants.py"
+        )
+    path.write_text(text.replace(mutant.old, mutant.new))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the mutants; 0 when every one was caught, 1 when any survived."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only the mutants whose name contains this")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if args.k in m.name]
+    if not chosen:
+        print(f"no mutant's name contains {args.k!r}")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="async-django-mutants-") as tmp:
+        clean = Path(tmp) / "clean"
+        copy_checkout(clean)
+        tests = tuple(dict.fromkeys(test for m in chosen for test in m.tests))
+        passed, last = run_tests(clean, tests)
+        if not passed:
+            print(f"the tests fail without any mutant, so they prove nothing: {last}")
+            return 1
+        survivors = []
+        for mutant in chosen:
+            tree = Path(tmp) / "mutant"
+            shutil.rmtree(tree, ignore_errors=True)
+            shutil.copytree(clean, tree, symlinks=True)
+            apply(tree, mutant)
+            started = time.perf_counter()
+            passed, last = run_tests(tree, mutant.tests)
+            seconds = time.perf_counter() - started
+            print(f"{'SURVIVED' if passed else 'caught  '}  {mutant.name} ({seconds:.0f} s)")
+            if passed:
+                survivors.append(mutant)
+    if survivors:
+        print(f"{len(survivors)} of {len(chosen)} mutants survived: their tests are blind.")
+        return 1
+    print(f"all {len(chosen)} mutants were caught")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
