@@ -690,6 +690,14 @@ def in_flight(point: bench.Point) -> float:
     return point.throughput * point.p99
 """,
             ),
+            Mistake(
+                why="reads the answer off the point instead of estimating it",
+                hint="from the point's throughput and latency, not from its concurrency",
+                source="""
+def in_flight(point: bench.Point) -> float:
+    return float(point.concurrency)
+""",
+            ),
         ]
     ),
     # ServerTiming: a middleware that costs no crossing.

@@ -252,7 +252,7 @@ def copy_checkout(target: Path) -> None:
 
 
 def run_tests(tree: Path, tests: tuple[str, ...], timeout: float = 600) -> tuple[bool, str]:
-    """Run `tests` in `tree` (its own tutorial_project first on the path): (passed?, last line)."""
+    """Run `tests` in `tree` (its own tutorial_project first on the path): (passed?, summary)."""
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
@@ -263,7 +263,9 @@ def run_tests(tree: Path, tests: tuple[str, ...], timeout: float = 600) -> tuple
         timeout=timeout,
     )
     lines = done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or [""]
-    return done.returncode == 0, lines[-1]
+    # With -q, pytest names each failed test on a line of its own: show them with the summary.
+    failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
+    return done.returncode == 0, "; ".join([*failed, lines[-1]])
 
 
 def apply(tree: Path, mutant: Mutant) -> None:

@@ -85,7 +85,7 @@ def test_a_kernel_outside_the_environment_gets_a_one_line_fix() -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-S", "-c", "import course_setup"],  # -S: no site-packages, no course
+        [sys.executable, "-S", "-E", "-c", "import course_setup"],  # no site, no PYTHONPATH
         cwd=REPO / "notebooks",
         capture_output=True,
         text=True,

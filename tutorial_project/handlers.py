@@ -6,9 +6,9 @@ request signals' receivers, `MiddlewareMixin` hooks, a sync view, `response.clos
 one thread; when the request ends, the executor is shut down from a second, short-lived thread.
 That is two threads started per request, async views included (notebooks 01 and 09 count them).
 
-asgiref 3.13 lets the caller own that executor: `ThreadSensitiveContext(executor=...)`, "for
-example in a pool". `PooledASGIHandler` keeps one-thread executors between requests and lends one
-to each request for as long as it runs:
+asgiref 3.13 lets the caller own that executor: with `ThreadSensitiveContext(executor=...)`, "it
+is not shut down on exit, so the executor can be used again". `PooledASGIHandler` keeps one-thread
+executors between requests and lends one to each request for as long as it runs:
 
 * each request's sync parts still run on one thread, its own while it runs;
 * no thread is started per request once the pool holds as many executors as requests in flight;
