@@ -196,7 +196,9 @@ async def profile_by_group(
     """Microseconds per request of the event loop's thread, per group (GROUPS), largest first.
 
     `clock="wall"` profiles wall time (waiting included); `clock="cpu"` the thread's CPU time
-    (time.thread_time), which leaves out the time the loop spends waiting for other threads.
+    (time.thread_time), which leaves out the time the loop spends waiting for other threads, but
+    reading that clock at every call and return costs more than many calls do: the CPU profile
+    mostly measures itself (notebook 09 shows it), so prefer request_cost for CPU time.
     """
     handler = handler_for(stack, handler_class)
     await call(handler, path, query)
