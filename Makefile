@@ -77,8 +77,14 @@ docs-check: $(STAMP)
 .PHONY: rebuild-venv
 rebuild-venv:
 
+# Two workers, a whole file each at a time (nbval runs a notebook's cells in one kernel); the files
+# that load the machine with real benchmarks run afterwards, alone, so they never compete for cores.
+ALONE := tests/test_bench.py notebooks/08-serving-and-load-testing.ipynb \
+	notebooks/09-how-fast-is-async-django.ipynb
+PARALLEL := -n 2 --dist loadfile $(foreach path,$(ALONE),--ignore=$(path))
 test: $(STAMP) lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
+	$(BIN)/pytest $(ALONE) $(PYTEST_ARGS)
 
 # Without nbval (its imports alone take a second and a half) and without the tests marked slow.
 UNIT := -m "not slow" -o addopts="-p no:cacheprovider" -p no:nbval
@@ -104,7 +110,8 @@ $(STAMP_LATEST): requirements-latest.txt pyproject.toml
 
 # The same unit tests and the same strict nbval over the same committed notebooks.
 test-latest: $(STAMP_LATEST)
-	$(VENV_LATEST)/bin/pytest $(PYTEST_ARGS)
+	$(VENV_LATEST)/bin/pytest $(PARALLEL) $(PYTEST_ARGS)
+	$(VENV_LATEST)/bin/pytest $(ALONE) $(PYTEST_ARGS)
 
 soak: $(STAMP)
 	for run in 1 2 3; do $(BIN)/pytest -q notebooks || exit 1; done
