@@ -86,8 +86,9 @@ test: $(STAMP) lint
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 	$(BIN)/pytest $(ALONE) $(PYTEST_ARGS)
 
-# Without nbval (its imports alone take a second and a half) and without the tests marked slow.
-UNIT := -m "not slow" -o addopts="-p no:cacheprovider" -p no:nbval
+# Without nbval (its imports alone take a second and a half) and without the tests marked slow;
+# on two workers, a whole file each at a time.
+UNIT := -m "not slow" -o addopts="-p no:cacheprovider" -p no:nbval -n 2 --dist loadfile
 unit: $(STAMP)
 	$(BIN)/pytest tests $(UNIT) $(PYTEST_ARGS)
 
