@@ -179,6 +179,14 @@ MUTANTS = [
         ("tests/test_helpers.py::test_peak_threads_counts_threads_alive_together",),
     ),
     Mutant(
+        "the benchmark's thread peak counting the gaps between windows",
+        "tutorial_project/bench/run.py",
+        "            if self.in_window:\n"
+        "                self.threads_peak = max(self.threads_peak, threads)",
+        "            self.threads_peak = max(self.threads_peak, threads)",
+        ("tests/test_bench.py::test_sampler_counts_threads_only_inside_windows",),
+    ),
+    Mutant(
         "the pooled handler starting an executor per request",
         "tutorial_project/handlers.py",
         "executor = self._idle.pop() if self._idle else self._new_executor()",

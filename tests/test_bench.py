@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from tutorial_project.bench.run import (
     Options,
     Point,
     Sample,
+    Sampler,
     cores,
     mark_invalid,
     server_command,
@@ -335,3 +337,34 @@ def test_a_missed_ratio_says_where_the_cpu_went() -> None:
     )
     half = [Point("django", "d", 500, [Sample(300, 1.5, 2.0, 3000, 0, 10.0, server_cpu=5.0)])]
     assert "CPU-bound" not in why(half + points[1:], 500, workers=1)
+
+
+def test_sampler_counts_threads_only_inside_windows() -> None:
+    """Threads started outside a window do not count; inside one (between the two meter readings,
+    as run_load takes them) they do: the peak is steady state's, not the gap between repeats'."""
+    release = threading.Event()
+
+    def park(count: int) -> list[threading.Thread]:
+        threads = [threading.Thread(target=release.wait, daemon=True) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    sampler = Sampler(os.getpid(), interval=0.005)
+    with sampler:
+        outside = park(20)
+        time.sleep(0.1)
+        release.set()
+        for thread in outside:
+            thread.join(5)
+        release.clear()
+        before = sampler.window_meter()  # the window opens
+        inside = park(5)
+        time.sleep(0.1)
+        after = sampler.window_meter()  # and closes
+        release.set()
+        for thread in inside:
+            thread.join(5)
+    baseline, _ = sampler.sample()
+    assert after >= before
+    assert baseline + 5 <= sampler.threads_peak < baseline + 20

@@ -325,7 +325,13 @@ def prepare_database(env: dict[str, str]) -> None:
 
 
 class Sampler:
-    """Samples a process tree's thread count and memory in a background thread."""
+    """Samples a process tree's thread count and memory in a background thread.
+
+    Memory peaks over the whole point. Threads peak only inside the counted windows: between two
+    windows the server still finishes the requests the last one left (the load generator cancels
+    them when a window closes) while the next repeat opens new ones, a moment of up to twice the
+    requests in flight that steady state does not have. `window_meter` marks the windows.
+    """
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
         import psutil
@@ -334,6 +340,7 @@ class Sampler:
         self.interval = interval
         self.threads_peak = 0
         self.rss_peak = 0
+        self.in_window = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
 
@@ -364,10 +371,17 @@ class Sampler:
             pass  # a worker came or went; rare, and only while workers start or stop
         return total
 
+    def window_meter(self) -> float:
+        """The `meter` run_load reads as a window opens and as it closes: CPU seconds so far; each
+        reading also switches the counting of threads on (opening) or off (closing)."""
+        self.in_window = not self.in_window
+        return self.cpu_seconds()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             threads, rss = self.sample()
-            self.threads_peak = max(self.threads_peak, threads)
+            if self.in_window:
+                self.threads_peak = max(self.threads_peak, threads)
             self.rss_peak = max(self.rss_peak, rss)
             self._stop.wait(self.interval)
 
@@ -396,7 +410,7 @@ def measure_point(row: Row, server: Server, concurrency: int, options: Options) 
                     client=options.client,
                     warmup=WARMUP,
                     steady=options.steady,
-                    meter=sampler.cpu_seconds,
+                    meter=sampler.window_meter,
                 )
             )
             samples.append(
