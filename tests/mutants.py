@@ -224,6 +224,15 @@ MUTANTS = [
         ("tests/test_docs_page.py::test_docs_files_answer_200_under_uvicorn_in_development",),
     ),
     Mutant(
+        # /api/openapi.json answers 500 while the page and its files answer 200: only a browser
+        # that runs the page's JavaScript sees that nothing is drawn.
+        "a response field with no JSON schema: the docs page draws nothing",
+        "tutorial_project/library/schemas.py",
+        "    in_stock: int",
+        '    in_stock: __import__("typing").Callable[[], int]',
+        ("tests/test_docs_page.py::test_a_headless_browser_draws_the_operations",),
+    ),
+    Mutant(
         "a kernel outside the environment left with a bare ModuleNotFoundError",
         "notebooks/course_setup.py",
         "except ModuleNotFoundError as missing:",
