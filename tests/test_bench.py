@@ -237,6 +237,20 @@ def test_checks_and_ratios() -> None:
     )
 
 
+def test_ratio_is_the_median_of_repeat_by_repeat_ratios_with_their_spread() -> None:
+    """Each repeat is divided by the peer's same repeat (same run), not medians by medians."""
+    points = [
+        point("django", 500, 600, 900, 300),
+        point("peer", 500, 2000, 3000, 1000),
+        point("plain", 500, 400, 500, 600),
+    ]
+    assert bench.ratio(points, 500) == (0.3, 0.0)  # 0.3 in every repeat: no spread
+    middle, spread = bench.ratio(points, 500, "plain")
+    assert (round(middle, 2), round(spread, 2)) == (0.2, 2.17)  # 0.2, 1/6, 0.6: (0.6 - 1/6) / 0.2
+    with pytest.raises(LookupError, match="no 'django' and 'peer' points at 100"):
+        bench.ratio(points, 100)
+
+
 def test_json_report_round_trips() -> None:
     """--json's report holds the options, the machine, the points and the checks; the points
     come back from it whole."""

@@ -21,7 +21,7 @@ notebooks use; `bench.run` and `bench.report` stay the modules.
 """
 
 from tutorial_project.bench.cli import main, measure, parse_args
-from tutorial_project.bench.report import checks, find, provenance, ratios, recorded, table
+from tutorial_project.bench.report import checks, find, provenance, ratio, ratios, recorded, table
 from tutorial_project.bench.run import ROWS, STEADY, Options, Point, Row, Sample
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "measure",
     "parse_args",
     "provenance",
+    "ratio",
     "ratios",
     "recorded",
     "table",

@@ -42,16 +42,25 @@ def find(points: Sequence[Point], row: str, concurrency: int) -> Point | None:
     return None if found is None or found.invalid else found
 
 
-def ratio_samples(points: Sequence[Point], concurrency: int) -> list[float]:
-    """Django's throughput over FastAPI's, repeat by repeat, at one concurrency."""
-    django, peer = find(points, "django", concurrency), find(points, "peer", concurrency)
-    if not django or not peer:
+def ratio_samples(points: Sequence[Point], concurrency: int, row: str = "django") -> list[float]:
+    """`row`'s throughput over FastAPI's, repeat by repeat, at one concurrency."""
+    mine, peer = find(points, row, concurrency), find(points, "peer", concurrency)
+    if not mine or not peer:
         return []
     return [
-        d.throughput / p.throughput
-        for d, p in zip(django.samples, peer.samples, strict=False)
+        m.throughput / p.throughput
+        for m, p in zip(mine.samples, peer.samples, strict=False)
         if p.throughput
     ]
+
+
+def ratio(points: Sequence[Point], concurrency: int, row: str = "django") -> tuple[float, float]:
+    """The median of those ratios and their spread (max - min) / median."""
+    samples = ratio_samples(points, concurrency, row)
+    if not samples:
+        raise LookupError(f"no {row!r} and 'peer' points at {concurrency} in flight")
+    middle = statistics.median(samples)
+    return middle, (max(samples) - min(samples)) / middle if middle else float("inf")
 
 
 def ratios(points: Sequence[Point]) -> list[str]:
@@ -133,8 +142,7 @@ def _peer_checks(points: Sequence[Point], options: Options) -> list[tuple[bool, 
     samples = ratio_samples(points, top)
     if not samples:
         return []
-    median = statistics.median(samples)
-    spread = (max(samples) - min(samples)) / median if median else float("inf")
+    median, spread = ratio(points, top)
     tuned = all(options.settings_env.get(k) == v for k, v in TUNED.items())
     config = "tuned" if tuned else "not the tuned configuration (--handler pooled --stack api)"
     held = median >= 0.5
