@@ -116,21 +116,24 @@ def bench_children(parent: psutil.Process, timeout: float = 60) -> list[psutil.P
     raise AssertionError("the benchmark never got its Django server listening")
 
 
-BENCH = [sys.executable, "-m", "tutorial_project.bench", "--rows", "ceiling", "-c", "5"]
+# The baseline runs first (one 3 s window), then the Django server starts for the ceiling row,
+# whose 3 s window leaves the tests time to look at the servers and signal the run mid-point.
+BENCH = [
+    sys.executable, "-m", "tutorial_project.bench", "--rows", "ceiling", "-c", "5",
+    "--duration", "3", "--repeats", "1", "--delay", "0",
+]  # fmt: skip
 
 
 @pytest.mark.slow
 def test_ctrl_c_stops_every_server_and_they_listen_on_loopback_only() -> None:
     """Mid-run, every server the benchmark started listens on 127.0.0.1 only; SIGINT then ends
     the run with exit code 1 and a one-line message, and no server is left running."""
-    process = subprocess.Popen(
-        [*BENCH, "--duration", "6", "--repeats", "1", "--delay", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = subprocess.Popen(BENCH, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     children = bench_children(psutil.Process(process.pid))
     servers = [c for c in children if listening_ips(c.pid)]
     assert len(servers) >= 2  # the book-data service and Django
     assert all(listening_ips(c.pid) == {"127.0.0.1"} for c in servers)
+    assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 1
@@ -143,11 +146,9 @@ def test_ctrl_c_stops_every_server_and_they_listen_on_loopback_only() -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
 def test_servers_die_with_a_killed_benchmark() -> None:
     """SIGKILL leaves the benchmark no chance to clean up: its servers still go (Linux)."""
-    process = subprocess.Popen(
-        [*BENCH, "--duration", "6", "--repeats", "1", "--delay", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    process = subprocess.Popen(BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     children = bench_children(psutil.Process(process.pid))
+    assert process.poll() is None, "the run ended before it could be killed"
     process.kill()
     process.wait(10)
     gone, alive = psutil.wait_procs(children, timeout=15)
