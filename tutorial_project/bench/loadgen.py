@@ -158,7 +158,11 @@ async def run_load(
     def sender(connection: Connection) -> Callable[[], Awaitable[int]]:
         async def send() -> int:
             try:
-                return await asyncio.wait_for(connection.get(path), timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+                # cancellation Ctrl-C sends (asyncio.run turns SIGINT into a cancel of the main
+                # task), and the run would carry on as if nothing had been pressed.
+                async with asyncio.timeout(timeout):
+                    return await connection.get(path)
             except RAW_FAILURES:
                 await connection.close()  # its state is unknown: the next request reconnects
                 raise
@@ -268,7 +272,8 @@ async def keep_in_flight(
     try:
         await asyncio.sleep(window.warmup)
         try:
-            await asyncio.wait_for(everyone_answered.wait(), window.max_warmup)
+            async with asyncio.timeout(window.max_warmup):  # not wait_for: see send() above
+                await everyone_answered.wait()
         except TimeoutError:
             raise RuntimeError(
                 f"{answered.count(False)} of {len(senders)} users got no answer while warming up "
