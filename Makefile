@@ -77,10 +77,10 @@ docs-check: $(STAMP)
 .PHONY: rebuild-venv
 rebuild-venv:
 
-# Two workers, a whole file each at a time (nbval runs a notebook's cells in one kernel); the files
-# that load the machine with real benchmarks run afterwards, alone, so they never compete for cores.
-ALONE := tests/test_bench.py notebooks/08-serving-and-load-testing.ipynb \
-	notebooks/09-how-fast-is-async-django.ipynb
+# Two workers, a whole file each at a time (nbval runs a notebook's cells in one kernel); the
+# notebooks that load the machine with real benchmarks run afterwards, alone, so they never compete
+# for cores (test_bench's own runs wait more than they compute, and share).
+ALONE := notebooks/08-serving-and-load-testing.ipynb notebooks/09-how-fast-is-async-django.ipynb
 PARALLEL := -n 2 --dist loadfile $(foreach path,$(ALONE),--ignore=$(path))
 test: $(STAMP) lint
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)

@@ -570,8 +570,8 @@ CATALOG["07-testing-async-apis"] = {
 async def test_views_overlap(view_path: str) -> None:
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        first = await client.get(view_path, params={"delay": 0.2})
-        second = await client.get(view_path, params={"delay": 0.2})
+        first = await client.get(view_path, params={"delay": 0.1})
+        second = await client.get(view_path, params={"delay": 0.1})
     a, b = first.json(), second.json()
     assert a["started"] < b["finished"] and b["started"] < a["finished"]
 """,
@@ -584,7 +584,7 @@ async def test_views_overlap(view_path: str) -> None:
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         responses = await asyncio.gather(
-            *(client.get(view_path, params={"delay": 0.2}) for _ in range(2))
+            *(client.get(view_path, params={"delay": 0.1}) for _ in range(2))
         )
     assert all(response.status_code == 200 for response in responses)
 """,

@@ -100,11 +100,15 @@ async def test_sync_requests_run_in_threads_of_their_own(
 
 def test_served_by_uvicorn_on_loopback() -> None:
     """The project answers real HTTP under uvicorn, listening on 127.0.0.1 only, and stops after."""
+    # Other servers may be running in this process (a session-scoped book-data service, when
+    # another test file ran first on this worker): only this one's thread must be gone.
+    before = {t for t in threading.enumerate() if t.name == "uvicorn"}
     with serve() as server:
         assert listening_ips(os.getpid(), server.port) == {"127.0.0.1"}
+        assert {t for t in threading.enumerate() if t.name == "uvicorn"} - before
         response = httpx.get(f"{server.url}/api/user-info", params={"username": "bob"}, timeout=10)
         assert response.json() == {"email": "bob@example.com"}
-    assert not any(t.name == "uvicorn" for t in threading.enumerate())
+    assert not {t for t in threading.enumerate() if t.name == "uvicorn"} - before
 
 
 def test_killed_owner_leaves_no_uvicorn_behind(
