@@ -15,8 +15,7 @@ def test_where_names_the_module_file_and_qualified_name_without_paths() -> None:
 
 def test_excerpt_prints_each_matching_line_once(capsys: pytest.CaptureFixture[str]) -> None:
     """Every line holding a needle is printed, stripped, once, under where()."""
-    found = excerpt(ASGIHandler.__call__, "ThreadSensitiveContext", "async with")
-    assert found == ["async with ThreadSensitiveContext():"]
+    excerpt(ASGIHandler.__call__, "ThreadSensitiveContext", "async with")
     assert capsys.readouterr().out == (
         "django/core/handlers/asgi.py: ASGIHandler.__call__\n"
         "    async with ThreadSensitiveContext():\n"

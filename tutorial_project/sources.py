@@ -18,13 +18,13 @@ def where(obj: Any) -> str:
     return f"{tail.as_posix()}: {obj.__qualname__}"
 
 
-def excerpt(obj: Any, *needles: str) -> list[str]:
+def excerpt(obj: Any, *needles: str) -> None:
     """Print the lines of `obj`'s source that contain each needle, under `where(obj)`.
 
     Fails (AssertionError) when a needle is in no line: a claim that cites this source is then
     out of date for the installed version, and the notebook must say so. Lines are printed
     stripped and without line numbers, so the output reads the same on every supported version
-    that still has them.
+    that still has them. Nothing is returned, so a cell that ends with it displays no value.
     """
     lines = [line.strip() for line in inspect.getsource(inspect.unwrap(obj)).splitlines()]
     found: list[str] = []
@@ -35,4 +35,3 @@ def excerpt(obj: Any, *needles: str) -> list[str]:
     print(where(obj))
     for line in found:
         print(f"    {line}")
-    return found
