@@ -129,6 +129,37 @@ async def test_service_records_calls_and_connections() -> None:
         assert before <= call.start <= call.end <= after
 
 
+async def test_service_records_when_a_client_hangs_up_before_the_answer() -> None:
+    """A client that gives up mid-call: the call still runs to its end, and its record says when
+    the connection closed; a call answered in time has no hang-up."""
+    service = BookDataService(record=True, delay=0.3)
+    with serve(service) as server:
+        async with httpx.AsyncClient(base_url=server.url) as up:
+            with pytest.raises(httpx.ReadTimeout):
+                await up.get("/rating/1", timeout=0.05)
+            gave_up = time.perf_counter()
+            await service.idle()
+            service.delay = 0
+            await up.get("/price/1")
+    abandoned, answered = service.calls
+    assert abandoned.hung_up is not None and gave_up - 0.05 < abandoned.hung_up < abandoned.end
+    assert abandoned.end - abandoned.start >= 0.3
+    assert answered.hung_up is None
+
+
+async def test_reset_drops_calls_that_arrived_before_it() -> None:
+    """A slow call still running at reset() belongs to the earlier experiment: not recorded."""
+    service = BookDataService(record=True, delay=0.2)
+    with serve(service) as server:
+        async with httpx.AsyncClient(base_url=server.url) as up:
+            slow = asyncio.ensure_future(up.get("/rating/1"))
+            while not service.in_flight:  # noqa: ASYNC110 - the gauge is another loop's
+                await asyncio.sleep(0.01)
+            service.reset(record=True)
+            await slow
+    assert service.calls == []
+
+
 def test_gathered_calls_reach_the_service_together(monkeypatch: pytest.MonkeyPatch) -> None:
     """The service handles calls concurrently: three at once meet at a barrier inside it."""
     barrier = AsyncBarrier(3)

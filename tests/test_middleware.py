@@ -57,6 +57,48 @@ async def test_sync_only_middleware_still_serves() -> None:
     assert response.json() == {"message": "Hello from async view!"}
 
 
+DEADLINE = "tutorial_project.middleware.DeadlineMiddleware"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/async-hello?delay=0.5", 504),
+        ("/api/async-hello?delay=0", 200),
+        ("/plain/async-hello?delay=0.5", 200),  # outside /api/: no deadline
+    ],
+)
+async def test_deadline_middleware_answers_504_for_slow_api_requests(
+    path: str, status: int
+) -> None:
+    """Over API_DEADLINE an API request is cut short with a 504 and a one-line reason; others
+    pass; and it adds no thread hop (it runs on the event loop)."""
+    from tutorial_project.profiling import count_crossings
+
+    with override_settings(API_DEADLINE=0.1), count_crossings() as crossings:
+        response = await get_through([DEADLINE], path)
+    assert response.status_code == status
+    if status == 504:
+        assert response.json() == {
+            "detail": "The request took longer than the API's 0.1 s deadline."
+        }
+    else:  # (a 5xx costs one hop more: Django logs it through sync_to_async)
+        assert crossings == {"sync_to_async": 2, "async_to_sync": 0}
+
+
+async def test_deadline_middleware_cancels_the_view() -> None:
+    """The view under the deadline is cancelled at its await, not left running."""
+    from tutorial_project import lab
+
+    tag = "deadline-test"
+    with override_settings(API_DEADLINE=0.1):
+        response = await get_through(
+            [DEADLINE], f"/api/lab/async-steps?count=50&interval=0.05&tag={tag}"
+        )
+    assert response.status_code == 504
+    assert [event.what for event in lab.events(tag)][-2:] == ["view cancelled", "view cleaned up"]
+
+
 @pytest.mark.parametrize(("stack", "admin"), [("full", True), ("api", False)])
 def test_stacks_pass_djangos_checks(stack: str, admin: bool, tmp_path) -> None:
     """Both stacks pass `manage.py check`; only the full one serves the admin."""

@@ -127,8 +127,48 @@ async def test_summary_one_call_after_another(
     assert book_data_service.peak_in_flight == 1
 
 
+async def test_summary_task_group_cancels_the_other_calls_when_one_fails(
+    book_data_service: BookDataService,
+) -> None:
+    """strategy=taskgroup: price fails at once, so the slow rating call is cancelled (the
+    service sees its client hang up) and the answer is price's 502, not a 500 for the group.
+    Under gather the same slow call runs to its end, its client never leaving."""
+    for strategy, cancelled in [("taskgroup", True), ("gather", False)]:
+        book_data_service.reset(record=True)
+        book_data_service.configure("price", status=500)
+        book_data_service.configure("rating", delay=0.3)
+        response = await async_client.get(f"/books/2/summary?strategy={strategy}")
+        assert response.status_code == 502
+        assert response.json() == {"detail": "The book-data service answered 500 for price."}
+        await book_data_service.idle()
+        (rating,) = [call for call in book_data_service.calls if call.resource == "rating"]
+        assert (rating.hung_up is not None) is cancelled, strategy
+
+
+@pytest.mark.parametrize("strategy", ["gather", "taskgroup", "sequential"])
+async def test_summary_deadline_bounds_the_whole_request(
+    book_data_service: BookDataService, strategy: str
+) -> None:
+    """Every call within httpx's per-phase timeout, the three together over the deadline: 504
+    with a one-line message, whatever the strategy."""
+    book_data_service.configure("stock", delay=0.3)
+    response = await async_client.get(f"/books/2/summary?strategy={strategy}&deadline=0.1")
+    assert response.status_code == 504
+    assert response.json() == {"detail": "The summary took longer than its 0.1 s deadline."}
+    ok = await async_client.get(f"/books/2/summary?strategy={strategy}&deadline=5")
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("deadline", ["0", "-1", "11", "soon"])
+async def test_summary_refuses_a_deadline_out_of_bounds(deadline: str) -> None:
+    """A deadline must be above 0 and at most 10 seconds: 422 naming the parameter."""
+    response = await async_client.get(f"/books/2/summary?deadline={deadline}")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "deadline"]
+
+
 async def test_summary_refuses_unknown_strategy() -> None:
-    """A strategy that is neither gather nor sequential is a 422 naming the parameter."""
+    """A strategy that is neither gather, taskgroup nor sequential is a 422 naming it."""
     response = await async_client.get("/books/2/summary?strategy=parallel")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "strategy"]

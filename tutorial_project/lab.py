@@ -6,14 +6,18 @@ Nothing here belongs in a real project's API: the library API next door is the m
 """
 
 import asyncio
+import json
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404
 from ninja import Query, Router, Schema
+from ninja.streaming import JSONL, SSE
 
 from tutorial_project.library.models import Book
 from tutorial_project.library.schemas import BookOut, UserInfoOut
@@ -171,3 +175,182 @@ def sync_cpu(request: HttpRequest, n: int = Work) -> dict[str, object]:
     started = time.perf_counter()
     burn(n)
     return report("cpu (sync)", started)
+
+
+# Streaming, disconnects and background work (notebook 10). A request whose client has hung up
+# sends no answer anyone can read, so these views also write what they did into a journal the
+# notebook reads afterwards: the server runs in the notebook's own process.
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a view did: for the request labelled `tag`, `what`, at `at` (perf_counter)."""
+
+    tag: str
+    what: str
+    at: float
+    thread: str
+
+
+journal: list[Event] = []
+
+
+def note(tag: str, what: str) -> None:
+    """Write an event into the journal (list.append is atomic: views in threads may call it)."""
+    journal.append(Event(tag, what, time.perf_counter(), threading.current_thread().name))
+
+
+def events(tag: str) -> list[Event]:
+    """The journal's events for one request label, in order."""
+    return [event for event in journal if event.tag == tag]
+
+
+Count = Query(5, ge=1, le=100, description="How many chunks or steps (1 to 100).")
+Interval = Query(0.1, ge=0, le=1, description="Seconds before each chunk or step (0 to 1).")
+Tag = Query("", max_length=40, description="A label for this request's events in the journal.")
+
+
+def line(n: int) -> str:
+    """One JSON line saying which chunk this is and when the server made it."""
+    return json.dumps({"n": n, "made": time.perf_counter()}) + "\n"
+
+
+@router.get("/stream")
+async def stream(
+    request: HttpRequest, count: int = Count, interval: float = Interval, tag: str = Tag
+) -> StreamingHttpResponse:
+    """An async generator, sent chunk by chunk as it produces them."""
+
+    async def lines() -> AsyncIterator[str]:
+        note(tag, "generator started")
+        try:
+            for n in range(count):
+                await asyncio.sleep(interval)
+                yield line(n)
+            note(tag, "generator finished")
+        finally:
+            # Runs when the client hangs up too: Django cancels the task that iterates us.
+            note(tag, "generator cleaned up")
+
+    return StreamingHttpResponse(lines(), content_type="application/jsonl")
+
+
+@router.get("/stream-sync")
+def stream_sync(
+    request: HttpRequest, count: int = Count, interval: float = Interval, tag: str = Tag
+) -> StreamingHttpResponse:
+    """WRONG ON PURPOSE under ASGI: a sync generator, which Django reads whole before sending."""
+
+    def lines() -> Iterator[str]:
+        note(tag, "generator started")
+        try:
+            for n in range(count):
+                time.sleep(interval)
+                yield line(n)
+            note(tag, "generator finished")
+        finally:
+            note(tag, "generator cleaned up")
+
+    return StreamingHttpResponse(lines(), content_type="application/jsonl")
+
+
+class Tick(Schema):
+    """One item of a stream: its number, and when the server made it (perf_counter seconds)."""
+
+    n: int
+    made: float
+
+
+async def ticks(count: int, interval: float) -> AsyncIterator[dict[str, float]]:
+    """`count` ticks, `interval` seconds apart."""
+    for n in range(count):
+        await asyncio.sleep(interval)
+        yield {"n": n, "made": time.perf_counter()}
+
+
+@router.get("/ticks", response=SSE[Tick])
+async def ticks_sse(
+    request: HttpRequest, count: int = Count, interval: float = Interval
+) -> AsyncIterator[dict[str, float]]:
+    """Server-sent events through Ninja's SSE type: each item validated, then sent as it comes."""
+    async for tick in ticks(count, interval):
+        yield tick
+
+
+@router.get("/ticks.jsonl", response=JSONL[Tick])
+async def ticks_jsonl(
+    request: HttpRequest, count: int = Count, interval: float = Interval
+) -> AsyncIterator[dict[str, float]]:
+    """The same ticks as JSON lines, through Ninja's JSONL type."""
+    async for tick in ticks(count, interval):
+        yield tick
+
+
+class Steps(Schema):
+    """What a stepping view did, when its client waited for the answer."""
+
+    steps: int
+    thread: str
+
+
+@router.get("/async-steps", response=Steps)
+async def async_steps(
+    request: HttpRequest, count: int = Count, interval: float = Interval, tag: str = Tag
+) -> dict[str, object]:
+    """Wait `count` times `interval` seconds, noting each step; stops when its client hangs up."""
+    note(tag, "view started")
+    try:
+        for n in range(count):
+            await asyncio.sleep(interval)
+            note(tag, f"step {n + 1}")
+    except asyncio.CancelledError:
+        note(tag, "view cancelled")
+        raise
+    finally:
+        note(tag, "view cleaned up")
+    return {"steps": count, "thread": threading.current_thread().name}
+
+
+@router.get("/sync-steps", response=Steps)
+def sync_steps(
+    request: HttpRequest, count: int = Count, interval: float = Interval, tag: str = Tag
+) -> dict[str, object]:
+    """The sync twin: nothing can stop a thread, so it runs every step after a hang-up too."""
+    note(tag, "view started")
+    for n in range(count):
+        time.sleep(interval)
+        note(tag, f"step {n + 1}")
+    note(tag, "view finished")
+    return {"steps": count, "thread": threading.current_thread().name}
+
+
+# Tasks started by fire_and_forget. The loop keeps only a weak reference to a task, so a task
+# nobody holds can be garbage-collected before it finishes; this set holds each until it is done.
+_background: set[asyncio.Task[None]] = set()
+
+
+@router.get("/fire-and-forget")
+async def fire_and_forget(
+    request: HttpRequest,
+    delay: float = Delay,
+    tag: str = Tag,
+    query: bool = Query(False, description="Also count the books once the wait is over."),
+) -> dict[str, bool]:
+    """Answer at once and leave work running in a task that outlives the request."""
+
+    async def later() -> None:
+        note(tag, "task started")
+        try:
+            await asyncio.sleep(delay)
+            if query:
+                # The ORM's hop to a thread, after the request's ThreadSensitiveContext has ended.
+                await Book.objects.acount()
+            note(tag, "task finished")
+        except BaseException as error:
+            note(tag, f"task ended by {type(error).__name__}: {error}")
+            raise
+
+    task = asyncio.create_task(later())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return {"started": True}

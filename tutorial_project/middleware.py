@@ -10,10 +10,12 @@ handler below it is async, itself a coroutine function, so Django calls it on th
 no hop; under WSGI it runs as plain sync code.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 Handler = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
 
@@ -66,3 +68,31 @@ class SyncOnlyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+
+class DeadlineMiddleware:
+    """Answer 504 when an API request takes longer than settings.API_DEADLINE seconds.
+
+    Async only (under WSGI Django would adapt it, and a thread cannot be interrupted anyway). The
+    deadline cancels what the request awaits: async views and the calls they make stop at their
+    next await. A sync view below it keeps running in its thread after the 504, and a streaming
+    response's body is sent after this middleware has returned, so neither is bounded by it.
+    """
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponse]]) -> None:
+        self.get_response = get_response
+        self.deadline: float = settings.API_DEADLINE
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return await self.get_response(request)
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self.get_response(request)
+        except TimeoutError:
+            detail = f"The request took longer than the API's {self.deadline:g} s deadline."
+            return JsonResponse({"detail": detail}, status=504)

@@ -196,5 +196,9 @@ UPSTREAM_MAX_CONNECTIONS = positive("TUTORIAL_UPSTREAM_MAX_CONNECTIONS", "512")
 # How many AsyncClients per event loop share those connections (library/book_data.py says why).
 UPSTREAM_CLIENTS = positive("TUTORIAL_UPSTREAM_CLIENTS", "32")
 
+# Seconds an API request may take when middleware.DeadlineMiddleware is in MIDDLEWARE (it is not
+# by default; notebook 10 adds it).
+API_DEADLINE = positive("TUTORIAL_API_DEADLINE", "10", float)
+
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -12,8 +12,10 @@ Knobs, set on the instance (`service.delay = 0.2`, or per resource with `configu
 or broken on purpose: a delay before answering, and the status code to answer with. It also counts
 requests and the most it ever had in progress at once, which is how a notebook sees a client's
 connection limit from the other side. With `record=True` it also keeps every call (resource,
-client port, start and end on the perf_counter clock), so a notebook can draw the calls on a
-timeline and count the TCP connections they came over.
+client port, start and end on the perf_counter clock, and when the client hung up if it did so
+before the answer), so a notebook can draw the calls on a timeline, count the TCP connections they
+came over, and see a cancelled call arrive at this end. A call its client gave up on still runs
+to the end, as work on a real server would.
 
 Run one on its own with `python -m tutorial_project.upstream --delay 0.2`.
 """
@@ -52,6 +54,8 @@ class Call:
     client_port: int
     start: float
     end: float
+    # When the client closed the connection before the answer was sent (perf_counter), if it did.
+    hung_up: float | None = None
 
 
 @dataclass
@@ -66,6 +70,8 @@ class BookDataService:
     in_flight: int = 0
     peak_in_flight: int = 0
     calls: list[Call] = field(default_factory=list)
+    # Bumped by reset(): a call that arrived before it belongs to an earlier experiment.
+    _generation: int = field(default=0, repr=False)
 
     def configure(self, resource: str, *, delay: float = 0.0, status: int = 200) -> None:
         """Give one resource its own delay and status."""
@@ -80,6 +86,7 @@ class BookDataService:
         # in_flight is a live gauge (calls may still be running), so it carries over.
         self.requests, self.peak_in_flight = 0, self.in_flight
         self.calls.clear()
+        self._generation += 1
 
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until no call is in progress (calls a client gave up on still run to the end)."""
@@ -113,15 +120,21 @@ class BookDataService:
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         # Decided on arrival: a slow call that started before `record` was switched on (or
         # before a reset) must not show up in a later experiment's record.
-        record, start = self.record, time.perf_counter()
+        record, start, generation = self.record, time.perf_counter(), self._generation
         resource, _, raw_id = scope["path"].strip("/").partition("/")
+        # Only while recording: a task per call would cost the benchmark's baseline row.
+        hung_up: list[float] = []
+        watcher = asyncio.ensure_future(_watch_for_hang_up(receive, hung_up)) if record else None
         try:
             status, body = await self._answer(scope["method"], resource, raw_id)
         finally:
             self.in_flight -= 1
-        if record:
+            if watcher is not None:
+                watcher.cancel()
+        if record and generation == self._generation:
             port = (scope.get("client") or ("", 0))[1]
-            self.calls.append(Call(resource, port, start, time.perf_counter()))
+            end = time.perf_counter()
+            self.calls.append(Call(resource, port, start, end, hung_up[0] if hung_up else None))
         await _send_json(send, status, body)
 
     async def _answer(self, method: str, resource: str, raw_id: str) -> tuple[int, dict[str, Any]]:
@@ -136,6 +149,13 @@ class BookDataService:
         if book_id not in KNOWN_BOOKS:
             return 404, {"detail": f"No {resource} for book {book_id}."}
         return 200, {"book_id": book_id, **_data(resource, book_id)}
+
+
+async def _watch_for_hang_up(receive: Receive, seen: list[float]) -> None:
+    """Note in `seen` when the client closes the connection (the server says http.disconnect)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass  # the request's body; a GET has an empty one
+    seen.append(time.perf_counter())
 
 
 def _data(resource: str, book_id: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ notebooks compare the two with everything else equal.
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from typing import Literal
 
 from asgiref.sync import sync_to_async
@@ -15,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.errors import HttpError
+from ninja.streaming import JSONL
 
 from tutorial_project.library import book_data
 from tutorial_project.library.models import Book
@@ -38,7 +40,12 @@ Username = Query(..., min_length=1, max_length=150, description="The user to loo
 # Answers of the endpoints that call the book-data service: its failures become 502 or 504.
 Upstream = {404: Message, 502: Message, 504: Message}
 Strategy = Query(
-    "gather", description="gather: the three calls at once; sequential: one after another."
+    "gather",
+    description="gather or taskgroup: the three calls at once (a task group cancels the others "
+    "when one fails); sequential: one after another.",
+)
+Deadline = Query(
+    None, gt=0, le=10, description="Seconds the whole summary may take (0 to 10); 504 after."
 )
 SUMMARY_PARTS = ("rating", "price", "stock")
 
@@ -87,6 +94,15 @@ async def list_books(request: HttpRequest) -> list[Book]:
     return [book async for book in books_with_authors()]
 
 
+@router.get("/books/export", response=JSONL[BookOut])
+async def export_books(request: HttpRequest) -> AsyncIterator[Book]:
+    """Every book as a JSON line, sent as rows are read: the list is never held whole."""
+    # aiterator() reads the rows in chunks (a hop to the ORM's thread each), where `async for`
+    # over the QuerySet itself would fetch them all first; Ninja validates each book as it goes.
+    async for book in books_with_authors().order_by("pk").aiterator(chunk_size=100):
+        yield book
+
+
 @router.get("/books/{book_id}", response={200: BookOut, 404: Message})
 async def get_book(request: HttpRequest, book_id: int) -> Book:
     """One book with its author, or 404."""
@@ -106,18 +122,39 @@ async def get_rating(request: HttpRequest, book_id: int) -> dict[str, object]:
 
 @router.get("/books/{book_id}/summary", response={200: SummaryOut, **Upstream})
 async def get_summary(
-    request: HttpRequest, book_id: int, strategy: Literal["gather", "sequential"] = Strategy
+    request: HttpRequest,
+    book_id: int,
+    strategy: Literal["gather", "taskgroup", "sequential"] = Strategy,
+    deadline: float | None = Deadline,
 ) -> dict[str, object]:
-    """Rating, price and stock from three calls: at once (gather) or one after another."""
+    """Rating, price and stock from three calls, at once or one after another, within `deadline`."""
     if not await Book.objects.filter(pk=book_id).aexists():
         raise no_book(book_id)
+    try:
+        # One deadline for everything below: httpx's timeouts bound each phase of each call
+        # (connect, write, each read), never a request's whole time.
+        async with asyncio.timeout(deadline):
+            parts = await summary_parts(book_id, strategy)
+    except TimeoutError:
+        raise HttpError(504, f"The summary took longer than its {deadline:g} s deadline.") from None
+    return {key: value for part in parts for key, value in part.items()}
+
+
+async def summary_parts(book_id: int, strategy: str) -> list[dict[str, object]]:
+    """The three answers of the book-data service, fetched by `strategy`."""
     if strategy == "gather":
         # If one call fails, gather raises its error at once; the other calls still run to the
         # end (nothing cancels them) and their results are dropped.
-        parts = await asyncio.gather(*(book_data.fetch(part, book_id) for part in SUMMARY_PARTS))
-    else:
-        parts = [await book_data.fetch(part, book_id) for part in SUMMARY_PARTS]
-    return {key: value for part in parts for key, value in part.items()}
+        return await asyncio.gather(*(book_data.fetch(part, book_id) for part in SUMMARY_PARTS))
+    if strategy == "taskgroup":
+        # A task group cancels the other calls as soon as one fails, and waits for them to stop.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(book_data.fetch(p, book_id)) for p in SUMMARY_PARTS]
+        except* HttpError as failed:
+            raise failed.exceptions[0] from None  # Ninja answers an HttpError, not a group
+        return [task.result() for task in tasks]
+    return [await book_data.fetch(part, book_id) for part in SUMMARY_PARTS]
 
 
 @sync_router.get("/hello", response=HelloOut)
