@@ -794,3 +794,84 @@ def hops(path: str) -> int:
         ]
     ),
 }
+
+CATALOG["10-streaming-hang-ups-and-deadlines"] = {
+    # rating_within: a deadline that stops the call.
+    "n10-ex1-solution": Exercise(
+        [
+            Mistake(
+                why="asyncio.wait with a timeout stops waiting but leaves the call running",
+                hint="the call is still running",
+                source="""
+async def rating_within(book_id: int, seconds: float) -> float | None:
+    call = asyncio.ensure_future(book_data.fetch("rating", book_id))
+    done, _ = await asyncio.wait({call}, timeout=seconds)
+    return call.result()["rating"] if done else None
+""",
+            ),
+            Mistake(
+                why="no deadline at all: waits as long as the service takes",
+                hint="the answer took",
+                source="""
+async def rating_within(book_id: int, seconds: float) -> float | None:
+    return (await book_data.fetch("rating", book_id))["rating"]
+""",
+            ),
+            Mistake(
+                why="sets the deadline but lets its TimeoutError escape",
+                hint="catch the TimeoutError",
+                source="""
+async def rating_within(book_id: int, seconds: float) -> float | None:
+    async with asyncio.timeout(seconds):
+        return (await book_data.fetch("rating", book_id))["rating"]
+""",
+            ),
+        ]
+    ),
+    # countdown: a response that streams.
+    "n10-ex2-solution": Exercise(
+        [
+            Mistake(
+                why="a sync generator, which Django reads whole under ASGI",
+                hint="Django read your generator whole",
+                source="""
+async def countdown(request, n: int = 3) -> StreamingHttpResponse:
+    def lines():
+        for number in range(n, 0, -1):
+            time.sleep(0.1)
+            yield f"{number}\\n"
+
+    return StreamingHttpResponse(lines(), content_type="text/plain")
+""",
+            ),
+            Mistake(
+                why="builds the whole body, then answers it at once",
+                hint="all lines arrived together",
+                source="""
+from django.http import HttpResponse
+
+
+async def countdown(request, n: int = 3) -> HttpResponse:
+    text = ""
+    for number in range(n, 0, -1):
+        await asyncio.sleep(0.1)
+        text += f"{number}\\n"
+    return HttpResponse(text, content_type="text/plain")
+""",
+            ),
+            Mistake(
+                why="counts up instead of down",
+                hint="the lines should be 3, 2, 1",
+                source="""
+async def countdown(request, n: int = 3) -> StreamingHttpResponse:
+    async def lines():
+        for number in range(1, n + 1):
+            await asyncio.sleep(0.1)
+            yield f"{number}\\n"
+
+    return StreamingHttpResponse(lines(), content_type="text/plain")
+""",
+            ),
+        ]
+    ),
+}

@@ -147,6 +147,21 @@ async def test_hang_up_does_not_stop_a_sync_view(client: httpx.AsyncClient) -> N
     assert lab.events(tag)[-1].at > gone
 
 
+async def test_hang_up_stops_an_async_view_but_not_its_sync_to_async_thread(
+    client: httpx.AsyncClient,
+) -> None:
+    """The view awaiting sync_to_async is cancelled at once; the sync code runs to its end."""
+    tag = new_tag()
+    with pytest.raises(httpx.ReadTimeout):
+        await client.get(
+            "/api/lab/async-thread-steps",
+            params={"count": 4, "interval": 0.1, "tag": tag},
+            timeout=0.15,
+        )
+    seen = await journal_says(tag, "sync work finished")
+    assert seen.index("view cancelled") < seen.index("step 4")
+
+
 async def test_hang_up_mid_stream_runs_the_generators_cleanup(client: httpx.AsyncClient) -> None:
     """Leaving after the first line: the async generator is closed, never finished."""
     tag = new_tag()

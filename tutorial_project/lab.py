@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404
@@ -324,6 +324,29 @@ def sync_steps(
     return {"steps": count, "thread": threading.current_thread().name}
 
 
+def steps_in_a_thread(count: int, interval: float, tag: str) -> None:
+    """The sync_steps loop as plain sync code, to be called through sync_to_async."""
+    for n in range(count):
+        time.sleep(interval)
+        note(tag, f"step {n + 1}")
+    note(tag, "sync work finished")
+
+
+@router.get("/async-thread-steps", response=Steps)
+async def async_thread_steps(
+    request: HttpRequest, count: int = Count, interval: float = Interval, tag: str = Tag
+) -> dict[str, object]:
+    """An async view whose work is sync code in sync_to_async: a hang-up stops the view at once,
+    but not the thread, which runs every step anyway."""
+    note(tag, "view started")
+    try:
+        await sync_to_async(steps_in_a_thread)(count, interval, tag)
+    except asyncio.CancelledError:
+        note(tag, "view cancelled")
+        raise
+    return {"steps": count, "thread": threading.current_thread().name}
+
+
 # Tasks started by fire_and_forget. The loop keeps only a weak reference to a task, so a task
 # nobody holds can be garbage-collected before it finishes; this set holds each until it is done.
 _background: set[asyncio.Task[None]] = set()
@@ -347,10 +370,20 @@ async def fire_and_forget(
                 await Book.objects.acount()
             note(tag, "task finished")
         except BaseException as error:
-            note(tag, f"task ended by {type(error).__name__}: {error}")
+            reason = f": {error}" if str(error) else ""
+            note(tag, f"task ended by {type(error).__name__}{reason}")
             raise
 
     task = asyncio.create_task(later())
     _background.add(task)
-    task.add_done_callback(_background.discard)
+    task.add_done_callback(_finished)
     return {"started": True}
+
+
+def _finished(task: asyncio.Task[None]) -> None:
+    """Let go of a finished background task, and take its error: the journal has noted it."""
+    _background.discard(task)
+    # An error nobody retrieved is printed by asyncio, traceback and all, when the task is
+    # garbage-collected; this is the place that owns the task, so it retrieves it.
+    if not task.cancelled():
+        task.exception()
