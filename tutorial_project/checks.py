@@ -38,8 +38,9 @@ def hint_for(
 def routed(view: Callable[..., Any], path: str) -> Any:
     """A fresh Ninja router serving `view` at GET `path`.
 
-    Check cells build their router here, on every run: Ninja freezes a router once a client has
-    used it, so a router made in the learner's cell would refuse the cell's second run.
+    Check cells build their router here, on every run: Ninja freezes a router once an API has
+    built its URLs (`asgi_app_for` does that at once, before any request is sent), so a router
+    kept from an earlier run would refuse the view when the cell runs again.
     """
     from ninja import Router
 
