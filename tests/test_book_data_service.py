@@ -143,7 +143,7 @@ async def test_service_records_when_a_client_hangs_up_before_the_answer() -> Non
             await up.get("/price/1")
     abandoned, answered = service.calls
     assert abandoned.hung_up is not None and gave_up - 0.05 < abandoned.hung_up < abandoned.end
-    assert abandoned.end - abandoned.start >= 0.3
+    assert abandoned.end - abandoned.start >= 0.29  # asyncio.sleep may wake a hair early
     assert answered.hung_up is None
 
 
