@@ -826,6 +826,19 @@ async def rating_within(book_id: int, seconds: float) -> float | None:
         return (await book_data.fetch("rating", book_id))["rating"]
 """,
             ),
+            Mistake(
+                why="catches CancelledError, so a hang-up from outside also becomes None",
+                hint="let a CancelledError through",
+                source="""
+async def rating_within(book_id: int, seconds: float) -> float | None:
+    async with asyncio.timeout(seconds):
+        try:
+            answer = await book_data.fetch("rating", book_id)
+        except asyncio.CancelledError:
+            return None
+    return answer["rating"]
+""",
+            ),
         ]
     ),
     # countdown: a response that streams.
@@ -857,6 +870,32 @@ async def countdown(request, n: int = 3) -> HttpResponse:
         await asyncio.sleep(0.1)
         text += f"{number}\\n"
     return HttpResponse(text, content_type="text/plain")
+""",
+            ),
+            Mistake(
+                why="an async generator that still blocks the loop with time.sleep",
+                hint="something blocks the server's event loop",
+                source="""
+async def countdown(request, n: int = 3) -> StreamingHttpResponse:
+    async def lines():
+        for number in range(n, 0, -1):
+            time.sleep(0.1)
+            yield f"{number}\\n"
+
+    return StreamingHttpResponse(lines(), content_type="text/plain")
+""",
+            ),
+            Mistake(
+                why="counts down from 3 whatever n is",
+                hint="it should count down from 4",
+                source="""
+async def countdown(request, n: int = 3) -> StreamingHttpResponse:
+    async def lines():
+        for number in (3, 2, 1):
+            await asyncio.sleep(0.1)
+            yield f"{number}\\n"
+
+    return StreamingHttpResponse(lines(), content_type="text/plain")
 """,
             ),
             Mistake(
