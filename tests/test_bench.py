@@ -109,9 +109,12 @@ def bench_children(parent: psutil.Process, timeout: float = 60) -> list[psutil.P
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         children = parent.children(recursive=True)
-        django = [c for c in children if "tutorial_project.asgi" in " ".join(c.cmdline())]
-        if django and listening_ips(django[0].pid):
-            return children
+        try:
+            django = [c for c in children if "tutorial_project.asgi" in " ".join(c.cmdline())]
+            if django and listening_ips(django[0].pid):
+                return children
+        except psutil.Error:
+            pass  # a child that just exited (the database set-up's) and is not yet reaped
         time.sleep(0.2)
     raise AssertionError("the benchmark never got its Django server listening")
 

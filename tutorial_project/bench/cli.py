@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -222,13 +223,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    interrupted: list[int] = []
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    # Our own handler, so that Ctrl-C raises KeyboardInterrupt wherever the run is. Left to
+    # asyncio.run, it becomes a cancellation of the load generator's task, and a cancellation
+    # can be lost on the way (Python 3.11's wait_for lost one); the run then finished as if
+    # nothing had been pressed.
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
         points = run(options, progress=not args.json)
     except KeyboardInterrupt:
-        print("Interrupted; every server the benchmark started is stopped.", file=sys.stderr)
-        return 1
+        interrupted.append(signal.SIGINT)
     except (RuntimeError, TimeoutError) as exc:
         print(f"The benchmark stopped: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        print("Interrupted; every server the benchmark started is stopped.", file=sys.stderr)
         return 1
     found = report(points, options)
     if args.record:
