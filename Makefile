@@ -75,7 +75,7 @@ lab-student: student
 
 # The API docs page under uvicorn, in a headless Chromium when one is installed.
 docs-check: $(STAMP)
-	$(BIN)/python -m tutorial_project.docs_page
+	$(BIN)/python -m course_tools.docs_page
 
 .PHONY: rebuild-venv
 rebuild-venv:
@@ -103,7 +103,7 @@ time: $(STAMP)
 # Against $$TUTORIAL_MYSQL_URL, or a throwaway server when mariadbd is installed; without either it
 # says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1).
 test-mysql: $(STAMP)
-	$(BIN)/python -m tutorial_project.mysql -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
+	$(BIN)/python -m course_tools.mysql_lane -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
 
 $(STAMP_LATEST): requirements-latest.txt pyproject.toml
 	@$(PYTHON_LATEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -123,8 +123,8 @@ soak: $(STAMP)
 	for run in 1 2 3; do $(BIN)/pytest -q notebooks || exit 1; done
 
 # The sweeps notebooks 08 and 09 read: each file holds its command, date, machine and versions.
-RECORDED := tutorial_project/bench/recorded
-BENCH := $(BIN)/python -m tutorial_project.bench
+RECORDED := course_kit/bench/recorded
+BENCH := $(BIN)/python -m course_kit.bench
 TUNING := --rows baseline peer django plain -c 100 500
 bench-record: $(STAMP)
 	$(BENCH) --record $(RECORDED)/08-sweep.json
@@ -140,7 +140,7 @@ bench-record: $(STAMP)
 # No $(STAMP) prerequisite: the doctor must diagnose an environment, not repair it first.
 doctor:
 	@test -x $(BIN)/python || { echo "FAIL  venv: $(VENV) does not exist; run make venv"; exit 1; }
-	@$(BIN)/python -m tutorial_project.doctor
+	@$(BIN)/python -m course_kit.doctor
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -152,7 +152,7 @@ format: $(STAMP)
 
 NB ?= notebooks/*.ipynb
 notebooks: $(STAMP)
-	$(BIN)/python -m tutorial_project.execute $(NB)
+	$(BIN)/python -m course_tools.execute $(NB)
 
 # Deliberate regressions the tests must catch (tests/mutants.py).
 mutants: $(STAMP)
@@ -160,13 +160,13 @@ mutants: $(STAMP)
 
 # Learners re-run cells: every code cell must survive a second run right after its first.
 rerun: $(STAMP)
-	$(BIN)/python -m tutorial_project.execute --twice $(NB)
+	$(BIN)/python -m course_tools.execute --twice $(NB)
 
 student: $(STAMP)
-	$(BIN)/python -m tutorial_project.classroom student
+	$(BIN)/python -m course_tools.classroom student
 
 html: $(STAMP)
-	$(BIN)/python -m tutorial_project.classroom html
+	$(BIN)/python -m course_tools.classroom html
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet $(UV)

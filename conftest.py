@@ -1,6 +1,6 @@
 """How pytest runs the notebooks: nbval executes each one once; exercise proofs ride along.
 
-After the check cell of every exercise, an extra item runs `tutorial_project.proofs.prove` in the
+After the check cell of every exercise, an extra item runs `course_tools.proofs.prove` in the
 same kernel: the stub and each recorded wrong solution must fail the check, and the reference
 solution must pass it again. No notebook is executed twice.
 """
@@ -22,7 +22,7 @@ def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
 
     notebook = Path(str(check_item.parent.fspath)).resolve()
     source = (
-        "await __import__('tutorial_project.proofs').proofs.prove("
+        "await __import__('course_tools.proofs').proofs.prove("
         f"{str(notebook)!r}, {solution_id!r}, {str(CATALOG)!r})"
     )
     # No execution_count and no outputs: nbval runs the cell, fails on any error, and compares
@@ -40,7 +40,7 @@ def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Add an exercise proof after every check cell; skip the MySQL notebook without a server."""
-    from tutorial_project import mysql
+    from course_kit.databases import mariadb
 
     proven: list[pytest.Item] = []
     previous = None
@@ -54,10 +54,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         previous = item
     items[:] = proven
 
-    if mysql.database_url() or mysql.server_binaries() or mysql.server_required():
+    choice = mariadb.choose()
+    if choice.source != "none" or choice.required:
         # With a server the notebook runs; with the require flag its setup cell fails, saying why.
         return
-    skip = pytest.mark.skip(reason=mysql.why_no_server())
+    skip = pytest.mark.skip(reason=choice.why)
     for item in items:
         if "mysql" in item.path.name and item.path.suffix == ".ipynb":
             item.add_marker(skip)

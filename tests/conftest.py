@@ -8,10 +8,10 @@ import httpx
 import pytest
 from pytest_django import Settings
 
+from course_kit.book_data_service import BookDataService
+from course_kit.servers import serve
 from tutorial_project.library import book_data
 from tutorial_project.library.seed import seed
-from tutorial_project.servers import serve
-from tutorial_project.upstream import BookDataService
 
 
 @pytest.fixture

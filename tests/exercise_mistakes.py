@@ -2,11 +2,11 @@
 
 Keyed by notebook stem, then by the id of the exercise's `solution` cell. The proof items that
 conftest.py adds after every check cell run each mistake in the notebook's kernel and require the
-check to fail with an AssertionError ("Not yet: …") containing `hint`; see tutorial_project.proofs.
+check to fail with an AssertionError ("Not yet: …") containing `hint`; see course_tools.proofs.
 A mistake is the error the exercise is about, written the way a learner would write it.
 """
 
-from tutorial_project.proofs import Exercise, Mistake
+from course_tools.proofs import Exercise, Mistake
 
 CATALOG: dict[str, dict[str, Exercise]] = {}
 

@@ -93,7 +93,7 @@ def test_a_kernel_outside_the_environment_gets_a_one_line_fix() -> None:
         check=False,
     )
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("ModuleNotFoundError: No module named 'tutorial_project': this kernel")
+    assert last.startswith("ModuleNotFoundError: No module named 'course_kit': this kernel")
     assert "Fix: run `make lab`" in last
 
 

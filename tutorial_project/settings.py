@@ -122,14 +122,16 @@ DATABASES = {
 }
 
 # MySQL or MariaDB instead, through PyMySQL, when TUTORIAL_MYSQL_URL names a server
-# (mysql://user:password@host:port/name; see tutorial_project/mysql.py and `make test-mysql`).
+# (mysql://user:password@host:port/name; see tutorial_project/db.py and `make test-mysql`).
 if os.environ.get("TUTORIAL_MYSQL_URL") or os.environ.get("TUTORIAL_DATABASE") == "mysql":
     from django.core.exceptions import ImproperlyConfigured
 
-    from tutorial_project.mysql import database_url, install_pymysql, parse_url, why_no_server
+    from tutorial_project.db import URL_VARIABLE, database_url, install_pymysql, parse_url
 
     if not database_url():
-        raise ImproperlyConfigured(why_no_server())
+        raise ImproperlyConfigured(
+            f"TUTORIAL_DATABASE=mysql needs {URL_VARIABLE}=mysql://user:password@host:port/name."
+        )
     install_pymysql()
     DATABASES = {
         "default": {
@@ -164,13 +166,13 @@ if env_flag("TUTORIAL_ONE_LINE_LOGS", False):
         "version": 1,
         "disable_existing_loggers": False,
         "handlers": {
-            "one_line": {"class": "tutorial_project.notebook.OneLineLogHandler", "level": "WARNING"}
+            "one_line": {"class": "tutorial_project.log.OneLineLogHandler", "level": "WARNING"}
         },
         "loggers": {"django": {"handlers": ["one_line"], "level": "INFO", "propagate": False}},
     }
 
 
-# The book-data service that the library API calls (tutorial_project/upstream.py). Notebooks and
+# The book-data service that the library API calls (course_kit/book_data_service.py). Notebooks and
 # tests start one on a free port and point UPSTREAM_URL at it.
 def positive(name: str, default: str, kind: type = int):
     """A positive number from the environment; anything else stops Django with the reason."""

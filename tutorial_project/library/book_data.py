@@ -1,4 +1,4 @@
-"""The library's client for the book-data service (tutorial_project/upstream.py), async and sync.
+"""The library's client for the book-data service (course_kit/book_data_service.py), async and sync.
 
 Two rules shape this module:
 

@@ -1,0 +1,1 @@
+"""Database servers for the course, one module per vendor: `mariadb` (MariaDB or MySQL)."""

@@ -1,0 +1,107 @@
+"""The classroom editions: a student copy without the solutions, and an HTML export to hand out.
+
+    python -m course_tools.classroom student [--out build/student]
+    python -m course_tools.classroom html [--out build/html]
+
+Exercises are marked with cell tags: the learner's cell is tagged `solution` (the committed notebook
+holds a reference solution there) and the cell after it, tagged `check`, tests the behaviour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from course_kit.paths import NOTEBOOKS, ROOT
+
+STUB = "# YOUR CODE HERE\nraise NotImplementedError"
+
+
+def notebooks() -> list[Path]:
+    """The course's notebooks, in order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+
+def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy with every `solution` cell replaced by a stub and every output cleared."""
+    student = copy.deepcopy(notebook)
+    for cell in student.cells:
+        if cell.cell_type != "code":
+            continue
+        if "solution" in cell.metadata.get("tags", []):
+            cell.source = STUB
+        cell.outputs = []
+        cell.execution_count = None
+    return student
+
+
+def title(notebook: nbformat.NotebookNode) -> str:
+    """The notebook's title: the text of its first heading."""
+    first = notebook.cells[0].source.splitlines()[0]
+    return first.lstrip("# ").strip()
+
+
+def build_student(out: Path) -> list[Path]:
+    """Write the student edition of every notebook into `out`; return the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks():
+        target = out / path.name
+        nbformat.write(student_edition(nbformat.read(path, as_version=4)), target)
+        written.append(target)
+    # Every notebook's first cell imports it from the notebook's own folder.
+    kit = out / "course_setup.py"
+    shutil.copyfile(NOTEBOOKS / "course_setup.py", kit)
+    return [*written, kit]
+
+
+def build_html(out: Path) -> list[Path]:
+    """Render the executed notebooks to standalone HTML pages in `out`, with an index page."""
+    from nbconvert import HTMLExporter
+
+    # Images embedded and no MathJax or require.js from a CDN: the pages read offline.
+    exporter = HTMLExporter(template_name="lab", embed_images=True, mathjax_url="")
+    exporter.require_js_url = ""
+    out.mkdir(parents=True, exist_ok=True)
+    rows, written = [], []
+    for path in notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
+        # Links between notebooks point at the HTML pages instead.
+        body = re.sub(r'href="(\d\d-[\w-]+)\.ipynb"', r'href="\1.html"', body)
+        target = out / f"{path.stem}.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+        rows.append(f'<li><a href="{target.name}">{html.escape(title(notebook))}</a></li>')
+    index = out / "index.html"
+    index.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Async Django, tested</title>"
+        "</head><body><h1>Async Django, tested</h1><ol start='0'>\n"
+        + "\n".join(rows)
+        + "\n</ol></body></html>\n",
+        encoding="utf-8",
+    )
+    return [index, *written]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the edition named on the command line."""
+    parser = argparse.ArgumentParser(description="Build the classroom editions of the course.")
+    parser.add_argument("edition", choices=["student", "html"])
+    parser.add_argument("--out", type=Path, help="output folder (default build/<edition>)")
+    args = parser.parse_args(argv)
+    out = args.out or ROOT / "build" / args.edition
+    written = build_student(out) if args.edition == "student" else build_html(out)
+    print(f"wrote {len(written)} files to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""`python -m course_tools.execute NOTEBOOK…`: re-execute notebooks in place, top to bottom.
+
+This is what `make notebooks` runs. Each notebook gets a fresh kernel of this very interpreter,
+started in the notebook's folder (as nbval does), so the committed outputs match what the test
+suite will compare. A cell that raises without the `raises-exception` tag stops that notebook,
+whose file is then left untouched; the others still run, and the command fails at the end. The
+MySQL notebook is skipped, with one line that says why, when no server is available.
+
+`--twice` is the re-run lane (`make rerun`): every code cell runs twice in a row, as a learner who
+presses Shift-Enter again would, and any error outside a `raises-exception` cell fails the run.
+Nothing is written back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+class CurrentEnvKernelSpecs(KernelSpecManager):
+    """Kernel specs that always name this interpreter, whatever kernels the machine has."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        """A spec that starts ipykernel with sys.executable."""
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (ipykernel)",
+            language="python",
+        )
+
+
+def run_notebook(
+    notebook: nbformat.NotebookNode, cwd: Path, timeout: int = 120, allow_errors: bool = False
+) -> None:
+    """Execute `notebook` in place in a fresh kernel of this interpreter, started in `cwd`."""
+    kernel = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
+    client = NotebookClient(
+        notebook,
+        km=kernel,
+        timeout=timeout,
+        allow_errors=allow_errors,
+        # Timestamps in cell metadata would change every file on every run.
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    try:
+        client.execute()
+    finally:
+        # The client only shuts down kernels it started itself; this one is ours.
+        if kernel.has_kernel:
+            kernel.shutdown_kernel()
+
+
+def doubled(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of `notebook` in which every code cell is followed by a second copy of itself."""
+    twice = copy.deepcopy(notebook)
+    cells = []
+    for cell in twice.cells:
+        cells.append(cell)
+        if cell.cell_type == "code":
+            again = copy.deepcopy(cell)
+            again["id"] = f"{cell.get('id', 'cell')}-again"[:64]
+            cells.append(again)
+    twice.cells = cells
+    return twice
+
+
+def execute_twice(path: Path, timeout: int = 120) -> float:
+    """Run every code cell of the notebook at `path` twice in a row; return the seconds taken."""
+    notebook = doubled(nbformat.read(path, as_version=4))
+    started = time.perf_counter()
+    run_notebook(notebook, path.parent, timeout)
+    return time.perf_counter() - started
+
+
+def execute(path: Path, timeout: int = 120) -> float:
+    """Run every cell of the notebook at `path` and save its outputs; return the seconds taken."""
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    run_notebook(notebook, path.parent, timeout)
+    nbformat.write(notebook, path)
+    return time.perf_counter() - started
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a notebook cannot run on this machine (the MySQL one without a server), or None."""
+    from course_kit.databases import mariadb
+
+    if "mysql" not in path.name:
+        return None
+    choice = mariadb.choose()
+    if choice.source != "none" or choice.required:
+        return None
+    return choice.why
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Execute the notebooks named on the command line; report every failure at the end."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    parser.add_argument(
+        "--twice", action="store_true", help="run every cell twice in a row; write nothing back"
+    )
+    args = parser.parse_args(argv)
+    failed: list[Path] = []
+    for path in args.notebooks:
+        reason = skip_reason(path)
+        if reason:
+            print(f"{path}: SKIP: {reason}")
+            continue
+        try:
+            if args.twice:
+                seconds = execute_twice(path, args.timeout)
+            else:
+                seconds = execute(path, args.timeout)
+        except CellExecutionError as error:
+            when = "when run a second time" if args.twice else "; the file is unchanged"
+            print(f"{path}: a cell failed{when}.\n{error}", file=sys.stderr)
+            failed.append(path)
+            continue
+        what = "every cell run twice" if args.twice else "executed"
+        print(f"{path}: {what} in {seconds:.1f} s")
+    if failed:
+        print(f"FAILED: {', '.join(str(p) for p in failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

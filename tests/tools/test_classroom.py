@@ -1,0 +1,66 @@
+"""The classroom editions: the student copy hides the solutions, and every check really checks."""
+
+import nbformat
+import pytest
+
+from course_tools import classroom
+
+
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    """The cell's tags."""
+    return cell.metadata.get("tags", [])
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The student edition, built once for this module."""
+    out = tmp_path_factory.mktemp("student")
+    classroom.build_student(out)
+    return out
+
+
+def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
+    """Every solution becomes the stub, checks stay word for word, and no output is left."""
+    assert len(classroom.notebooks()) >= 10
+    stubbed = 0
+    for path in classroom.notebooks():
+        original = nbformat.read(path, as_version=4)
+        student = nbformat.read(student_dir / path.name, as_version=4)
+        assert len(student.cells) == len(original.cells)
+        for mine, theirs in zip(original.cells, student.cells, strict=True):
+            if "solution" in tags(mine):
+                assert theirs.source == classroom.STUB
+                stubbed += 1
+            else:
+                assert theirs.source == mine.source
+            if theirs.cell_type == "code":
+                assert theirs.outputs == [] and theirs.execution_count is None
+    assert stubbed >= 2 * len(classroom.notebooks())
+    # The first cell's import works from the student folder too.
+    assert (student_dir / "course_setup.py").read_text() == (
+        classroom.NOTEBOOKS / "course_setup.py"
+    ).read_text()
+
+
+def test_html_edition(tmp_path) -> None:
+    """A page per notebook with its title, links between notebooks pointing at the pages, an
+    index of them all, and no script or style from the network."""
+    import html
+    import re
+
+    written = classroom.build_html(tmp_path)
+    notebooks = classroom.notebooks()
+    assert notebooks
+    assert set(written) == {
+        tmp_path / "index.html",
+        *(tmp_path / f"{p.stem}.html" for p in notebooks),
+    }
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for path in notebooks:
+        page = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert f'href="{path.stem}.html"' in index
+        assert html.escape(classroom.title(nbformat.read(path, as_version=4)), quote=False) in page
+        assert not re.search(r'href="\d\d-[\w-]+\.ipynb"', page)
+        assert 'src="http' not in page and '<link href="http' not in page
+    first = (tmp_path / f"{notebooks[0].stem}.html").read_text(encoding="utf-8")
+    assert f'href="{notebooks[1].stem}.html"' in first

@@ -1,0 +1,57 @@
+"""`make notebooks` and `make rerun` (course_tools.execute): what they run, skip and report."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_kit.databases import mariadb
+from course_tools import execute
+
+
+def write_notebook(path: Path, *sources: str) -> Path:
+    """A notebook at `path` with one code cell per source."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_doubled_runs_every_code_cell_twice_in_a_row() -> None:
+    """The re-run lane's notebook: each code cell followed by a copy with an id of its own."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("x = 1")]
+    twice = execute.doubled(notebook)
+    assert [c.source for c in twice.cells] == ["# t", "x = 1", "x = 1"]
+    assert twice.cells[2]["id"] == f"{notebook.cells[1]['id']}-again"
+
+
+def test_the_mysql_notebook_is_skipped_with_one_line_without_a_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No URL, no server installed, none required: the MySQL notebook is skipped, the rest run."""
+    monkeypatch.setattr(mariadb, "database_url", lambda: None)
+    monkeypatch.setattr(mariadb, "server_binaries", lambda: None)
+    monkeypatch.setattr(mariadb, "server_required", lambda: False)
+    assert execute.skip_reason(Path("06-mysql-with-pymysql.ipynb")) == mariadb.why_no_server()
+    assert execute.skip_reason(Path("07-testing-async-apis.ipynb")) is None
+    monkeypatch.setattr(mariadb, "server_required", lambda: True)
+    assert execute.skip_reason(Path("06-mysql-with-pymysql.ipynb")) is None
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_is_left_unchanged_and_the_others_still_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first notebook fails: its file is untouched, the second is executed, and the command
+    fails at the end naming the first."""
+    broken = write_notebook(tmp_path / "a.ipynb", "1 / 0")
+    fine = write_notebook(tmp_path / "b.ipynb", "print('ran')")
+    before = broken.read_text()
+    assert execute.main([str(broken), str(fine)]) == 1
+    assert broken.read_text() == before
+    assert nbformat.read(fine, as_version=4).cells[0].outputs[0]["text"] == "ran\n"
+    out, err = capsys.readouterr()
+    assert f"{fine}: executed in" in out
+    assert f"{broken}: a cell failed; the file is unchanged." in err
+    assert err.rstrip().endswith(f"FAILED: {broken}")
