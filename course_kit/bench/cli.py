@@ -24,6 +24,14 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m course_kit.bench",
         description="Load-test the project on 127.0.0.1 in steady state (see notebooks 08, 09).",
     )
+    _load_options(p.add_argument_group("what to load, and how long"))
+    _server_options(p.add_argument_group("the servers"))
+    _run_options(p.add_argument_group("the run and its report"))
+    return p
+
+
+def _load_options(p: argparse._ArgumentGroup) -> None:
+    """Rows, concurrency, waits and windows."""
     p.add_argument(
         "-c",
         "--concurrency",
@@ -65,6 +73,10 @@ def parser() -> argparse.ArgumentParser:
         default=3,
         help="windows per point; the table shows their median and spread (default 3)",
     )
+
+
+def _server_options(p: argparse._ArgumentGroup) -> None:
+    """Which server, loop, parser, middleware stack and handler the project runs with."""
     p.add_argument(
         "--workers", type=_positive_int, default=1, help="server worker processes (default 1)"
     )
@@ -98,6 +110,10 @@ def parser() -> argparse.ArgumentParser:
         default="stock",
         help="Django's ASGI handler, or the pooled-executor one (notebook 09)",
     )
+
+
+def _run_options(p: argparse._ArgumentGroup) -> None:
+    """The load generator, core pinning, bounds and the output."""
     p.add_argument(
         "--client",
         choices=["raw", "httpx"],
@@ -129,7 +145,6 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the JSON report to FILE, with the date and this command line",
     )
-    return p
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, bool]:

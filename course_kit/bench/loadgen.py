@@ -230,85 +230,108 @@ async def keep_in_flight(
     Users run without pause from the start; only answers that complete inside the window count,
     and the requests still in flight when it closes are cancelled, not waited for.
     """
-    users = len(senders)
-    result = Result(per_user=[0] * users, first=[0.0] * users, last=[0.0] * users)
-    warm_latencies: list[float] = []
-    answered = [False] * len(senders)
-    everyone_answered = asyncio.Event()
-    opens: float | None = None  # when the window opened (perf_counter), once it has
+    run = _ClosedLoop(len(senders), failures)
+    started = time.perf_counter()
+    tasks = [asyncio.ensure_future(run.user(i, send)) for i, send in enumerate(senders)]
+    try:
+        settled = await run.warm_up(window)
+        await run.count_window(window, settled, started)
+    finally:
+        run.closed = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return run.result
 
-    closed = False  # set when the window closes: every user stops at its next turn
 
-    async def user(index: int, send: Callable[[], Awaitable[int]]) -> None:
-        # Not `while True` with cancellation alone: on Python 3.11, asyncio.wait_for (used for
-        # the per-request timeout) can swallow a cancellation that arrives just as the request
-        # completes, and such a user would go on sending for ever.
-        while not closed:
+class _ClosedLoop:
+    """The state the virtual users of one keep_in_flight run share, and its two phases."""
+
+    def __init__(self, users: int, failures: tuple[type[BaseException], ...]) -> None:
+        self.failures = failures
+        self.result = Result(per_user=[0] * users, first=[0.0] * users, last=[0.0] * users)
+        self.warm_latencies: list[float] = []
+        self.answered = [False] * users
+        self.everyone_answered = asyncio.Event()
+        self.opens: float | None = None  # when the window opened (perf_counter), once it has
+        self.closed = False  # set when the window closes: every user stops at its next turn
+
+    async def user(self, index: int, send: Callable[[], Awaitable[int]]) -> None:
+        """Send, wait for the answer, count it, send again, until the window closes."""
+        # Not `while True` with cancellation alone: a cancellation that arrives just as a
+        # request completes can be lost on Python 3.11, and such a user would send for ever.
+        while not self.closed:
             sent = time.perf_counter()
             try:
                 status = await send()
-            except failures as exc:
-                if opens is not None:
-                    result.error(type(exc).__name__)
+            except self.failures as exc:
+                if self.opens is not None:
+                    self.result.error(type(exc).__name__)
                 continue
             done = time.perf_counter()
-            if opens is None:
-                warm_latencies.append(done - sent)
-                if not answered[index]:
-                    answered[index] = True
-                    if all(answered):
-                        everyone_answered.set()
+            if self.opens is None:
+                self._warmed(index, done - sent)
             elif status == 200:
-                result.latencies.append(done - sent)
-                if not result.per_user[index]:
-                    result.first[index] = done
-                result.per_user[index] += 1
-                result.last[index] = done
+                self._counted(index, sent, done)
             else:
-                result.error(f"HTTP {status}")
+                self.result.error(f"HTTP {status}")
 
-    started = time.perf_counter()
-    tasks = [asyncio.ensure_future(user(i, send)) for i, send in enumerate(senders)]
-    try:
+    def _warmed(self, index: int, latency: float) -> None:
+        """An answer before the window: it warms the connection and sizes the window."""
+        self.warm_latencies.append(latency)
+        if not self.answered[index]:
+            self.answered[index] = True
+            if all(self.answered):
+                self.everyone_answered.set()
+
+    def _counted(self, index: int, sent: float, done: float) -> None:
+        """An answer inside the window: it counts."""
+        result = self.result
+        result.latencies.append(done - sent)
+        if not result.per_user[index]:
+            result.first[index] = done
+        result.per_user[index] += 1
+        result.last[index] = done
+
+    async def warm_up(self, window: Window) -> list[float]:
+        """Wait until every user has had an answer; the latencies to size the window from."""
         await asyncio.sleep(window.warmup)
         try:
             async with asyncio.timeout(window.max_warmup):  # not wait_for: see send() above
-                await everyone_answered.wait()
+                await self.everyone_answered.wait()
         except TimeoutError:
             raise RuntimeError(
-                f"{answered.count(False)} of {len(senders)} users got no answer while warming up "
-                f"({window.max_warmup:g} s): the server is down or far slower than expected"
+                f"{self.answered.count(False)} of {len(self.answered)} users got no answer "
+                f"while warming up ({window.max_warmup:g} s): the server is down or far slower "
+                "than expected"
             ) from None
-        if window.steady and warm_latencies:
-            # The first answers came before queues formed: let every user go round twice more,
-            # and size the window from what that settled phase saw.
-            first_wave = len(warm_latencies)
-            await asyncio.sleep(2 * median(warm_latencies))
-            settled = warm_latencies[first_wave:] or warm_latencies
-        else:
-            settled = warm_latencies
+        if not (window.steady and self.warm_latencies):
+            return self.warm_latencies
+        # The first answers came before queues formed: let every user go round twice more, and
+        # size the window from what that settled phase saw.
+        first_wave = len(self.warm_latencies)
+        await asyncio.sleep(2 * median(self.warm_latencies))
+        return self.warm_latencies[first_wave:] or self.warm_latencies
+
+    async def count_window(self, window: Window, settled: list[float], started: float) -> None:
+        """Open the window, keep it open long enough, and close it."""
+        result = self.result
         length = window.length(settled)
         reading = window.meter() if window.meter else 0.0
-        opens = time.perf_counter()
-        result.warmup = opens - started
+        self.opens = time.perf_counter()
+        result.warmup = self.opens - started
         await asyncio.sleep(length)
         # Queues may still have been growing when the warm-up sized the window: stretch it until
         # it lasts `steady` times the median latency seen inside it (at most `max_window`).
         while window.steady and result.latencies:
-            elapsed = time.perf_counter() - opens
+            elapsed = time.perf_counter() - self.opens
             needed = min(window.max_window, window.steady * median(result.latencies))
             if needed <= elapsed:
                 break
             await asyncio.sleep(needed - elapsed)
-        result.window = time.perf_counter() - opens
+        result.window = time.perf_counter() - self.opens
         if window.meter:
             result.metered = window.meter() - reading
-    finally:
-        closed = True
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    return result
 
 
 def median(values: list[float]) -> float:
