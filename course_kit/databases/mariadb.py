@@ -180,7 +180,7 @@ def _wait_for_socket(
                 return pymysql.connect(unix_socket=str(socket_path), user=user, autocommit=True)
             # Not pymysql.err.OperationalError: once Django has imported PyMySQL as MySQLdb, its
             # submodules can exist twice (pymysql.err and MySQLdb.err), with distinct classes.
-            except Exception as error:  # noqa: BLE001 - any failure here means "not ready yet"
+            except Exception as error:  # any failure here means "not ready yet"
                 last_error = error
         if time.monotonic() > deadline:
             stop_process(process, grace=30)
