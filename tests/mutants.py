@@ -160,7 +160,7 @@ MUTANTS = [
     Mutant(
         "the throwaway MariaDB outliving its owner",
         "course_kit/databases/mariadb.py",
-        "        reaper = _start_reaper(process.pid, workdir)",
+        "        reaper = start_reaper(process.pid, workdir)",
         "        reaper = None",
         ("tests/kit/test_mariadb.py::test_throwaway_server_dies_with_its_owner",),
     ),

@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
+from course_kit.databases.reaper import start_reaper
 from course_kit.processes import free_socket, stop_process
 from tutorial_project.db import URL_VARIABLE, database_url
 
@@ -105,7 +105,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
              *user_flag],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-        reaper = _start_reaper(process.pid, workdir)
+        reaper = start_reaper(process.pid, workdir)
         admin = _wait_for_socket(socket_path, process, workdir, startup_timeout)
         password = secrets.token_urlsafe(16)
         with admin.cursor() as cursor:
@@ -124,43 +124,6 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
         if reaper is not None:
             reaper.communicate(b"done", timeout=10)
-
-
-# Runs beside the server in a session of its own. Its stdin is a pipe from the process that started
-# the server: "done" means that process cleaned up itself; end-of-file without it means that process
-# died (a kernel killed with SIGKILL runs no cleanup), so the reaper stops the server and deletes
-# its files. Without it, every killed notebook kernel would leave a mariadbd running.
-REAPER = """
-import os, shutil, signal, sys, time
-pid, workdir = int(sys.argv[1]), sys.argv[2]
-if sys.stdin.buffer.read() == b"done":
-    sys.exit(0)
-def alive():
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-if alive():
-    os.kill(pid, signal.SIGTERM)
-deadline = time.monotonic() + 30
-while alive() and time.monotonic() < deadline:
-    time.sleep(0.1)
-if alive():
-    os.kill(pid, signal.SIGKILL)
-shutil.rmtree(workdir, ignore_errors=True)
-"""
-
-
-def _start_reaper(server_pid: int, workdir: Path) -> subprocess.Popen[bytes]:
-    """Start the process that stops the server if this process dies without cleaning up."""
-    return subprocess.Popen(
-        [sys.executable, "-c", REAPER, str(server_pid), str(workdir)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def _wait_for_socket(
