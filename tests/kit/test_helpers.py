@@ -58,6 +58,7 @@ async def test_timeline_measures_an_awaitable(monkeypatch: pytest.MonkeyPatch) -
 async def test_capture_queries_sees_worker_threads(settings: Settings) -> None:
     """Queries sent by the async ORM are captured with the worker thread's name."""
     settings.DEBUG = True  # Django logs queries only when DEBUG is on.
+    await User.objects.aexists()  # the worker's connection opened (MySQL sends set-up queries)
     with capture_queries() as queries:
         await User.objects.acount()
     assert len(queries) == 1
