@@ -14,7 +14,8 @@ STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 # of pip's 30: it downloads and links in parallel and has no resolver work left to do).
 UV := uv==0.13.9
 
-.PHONY: help venv lab lab-student docs-check test unit test-mysql test-latest doctor soak lint format notebooks rerun \
+.PHONY: help venv lab lab-student docs-check test unit test-mysql test-postgres test-latest doctor soak lint \
+	format notebooks rerun \
 	mutants student html lock lock-latest clean bench-record time
 
 help:
@@ -25,6 +26,7 @@ help:
 	@echo "make unit       the quick unit tests only (no notebooks, nothing marked slow)"
 	@echo "make time       the whole suite, then each test file's and notebook's seconds, slowest first"
 	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
+	@echo "make test-postgres the unit tests and notebook 11 against PostgreSQL (TUTORIAL_POSTGRES_URL or a throwaway server)"
 	@echo "make notebooks  re-execute every notebook in place, top to bottom (NB=notebooks/01-*.ipynb for one)"
 	@echo "make rerun      run every notebook cell twice in a row; fail on an error outside raises-exception"
 	@echo "make mutants    apply each deliberate regression in tests/mutants.py; fail if a test misses one"
@@ -103,7 +105,11 @@ time: $(STAMP)
 # Against $$TUTORIAL_MYSQL_URL, or a throwaway server when mariadbd is installed; without either it
 # says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1).
 test-mysql: $(STAMP)
-	$(BIN)/python -m course_tools.mysql_lane -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
+	$(BIN)/python -m course_tools.database_lane mariadb -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
+
+# The same, against PostgreSQL: the unit tests and notebook 11.
+test-postgres: $(STAMP)
+	$(BIN)/python -m course_tools.database_lane postgres -- $(BIN)/pytest tests notebooks/11-*.ipynb $(PYTEST_ARGS)
 
 $(STAMP_LATEST): requirements-latest.txt pyproject.toml
 	@$(PYTHON_LATEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \

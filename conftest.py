@@ -39,8 +39,8 @@ def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Add an exercise proof after every check cell; skip the MySQL notebook without a server."""
-    from course_kit.databases import mariadb
+    """Add an exercise proof after every check cell; skip a notebook whose server is missing."""
+    from course_tools import execute
 
     proven: list[pytest.Item] = []
     previous = None
@@ -54,11 +54,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         previous = item
     items[:] = proven
 
-    choice = mariadb.choose()
-    if choice.source != "none" or choice.required:
-        # With a server the notebook runs; with the require flag its setup cell fails, saying why.
-        return
-    skip = pytest.mark.skip(reason=choice.why)
+    # A notebook that needs a database server nobody has: skipped, with one line that says why
+    # (with the server's require flag it runs, and its setup cell fails, saying why).
+    reasons: dict[Path, str | None] = {}
     for item in items:
-        if "mysql" in item.path.name and item.path.suffix == ".ipynb":
-            item.add_marker(skip)
+        if item.path.suffix == ".ipynb":
+            if item.path not in reasons:
+                reasons[item.path] = execute.skip_reason(item.path)
+            if reasons[item.path]:
+                item.add_marker(pytest.mark.skip(reason=reasons[item.path]))

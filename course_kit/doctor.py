@@ -131,6 +131,19 @@ def check_mysql() -> Result:
     return Result("SKIP", "mysql", f"optional, for notebook 06. {choice.why}")
 
 
+def check_postgres() -> Result:
+    """A PostgreSQL server for notebook 11 (optional)."""
+    from course_kit.databases import postgres
+    from tutorial_project.db import POSTGRES_URL_VARIABLE
+
+    choice = postgres.choose()
+    if choice.source == "url":
+        return Result("OK", "postgres", f"{POSTGRES_URL_VARIABLE} is set")
+    if choice.source == "throwaway":
+        return Result("OK", "postgres", f"{postgres.server_binaries()} (throwaway servers)")
+    return Result("SKIP", "postgres", f"optional, for notebook 11. {choice.why}")
+
+
 def check_disk() -> Result:
     """Room in the temporary folder for the notebooks' databases."""
     folder = tempfile.gettempdir()
@@ -155,6 +168,7 @@ def run_checks(lock: Path) -> list[Result]:
         check_importable,
         check_port,
         check_mysql,
+        check_postgres,
         check_disk,
     ]
     return [check() for check in checks]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import shutil
 import tempfile
@@ -15,6 +16,11 @@ from types import ModuleType
 from course_kit.processes import process_exists
 
 SETTINGS_MODULE = "tutorial_project.settings"
+# setup(database=...) for a server: the module in course_kit.databases, and the URL's variable.
+SERVERS = {
+    "mysql": ("mariadb", "TUTORIAL_MYSQL_URL"),
+    "postgresql": ("postgres", "TUTORIAL_POSTGRES_URL"),
+}
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,9 @@ class Course:
     def summary(self) -> str:
         """One line for the learner; no paths or ports, so it reads the same on every machine."""
         seeded = ", ".join(f"{count} {table}" for table, count in self.counts.items())
-        where = "a fresh SQLite file" if self.database == "sqlite" else "a MySQL database"
+        where = {"sqlite": "a fresh SQLite file", "postgresql": "a PostgreSQL database"}.get(
+            self.database, "a MySQL database"
+        )
         return f"Django is ready: {where} for this kernel, migrated, seeded with {seeded}."
 
 
@@ -39,20 +47,22 @@ def setup(database: str = "sqlite") -> Course:
     """Configure Django on a new database for this kernel; a second call repeats the summary.
 
     `database="mysql"` uses the server named by TUTORIAL_MYSQL_URL, or else starts a throwaway
-    MariaDB/MySQL server for the kernel's lifetime (notebook 06).
+    MariaDB/MySQL server for the kernel's lifetime (notebook 06); `database="postgresql"` the same
+    with TUTORIAL_POSTGRES_URL and PostgreSQL (notebook 11).
     """
     global _course
     if _course is not None:
         print(f"Already set up in this kernel. {_course.summary()}")
         return _course
     django = _django_not_yet_configured()
-    if database == "mysql":
+    if database in SERVERS:
         db_path = None
-        _use_mysql()
+        _use_server(database)
     elif database == "sqlite":
         db_path = _use_sqlite()
     else:
-        raise ValueError(f"database must be 'sqlite' or 'mysql', not {database!r}")
+        choices = ", ".join(repr(name) for name in ["sqlite", *SERVERS])
+        raise ValueError(f"database must be one of {choices}, not {database!r}")
     _use_course_settings()
     django.setup()
     # The kernel's event loop runs in this thread, so Django's async-safety check would refuse the
@@ -91,10 +101,10 @@ def _django_not_yet_configured() -> ModuleType:
 
 def _use_sqlite() -> Path:
     """Point the settings at a fresh SQLite file of this kernel's own; return its path."""
-    # A MySQL URL in the environment must not turn the other notebooks' databases into one
-    # shared server database; only notebook 06 asks for MySQL.
-    os.environ.pop("TUTORIAL_MYSQL_URL", None)
-    os.environ.pop("TUTORIAL_DATABASE", None)
+    # A server URL in the environment must not turn the other notebooks' databases into one
+    # shared server database; only notebooks 06 and 11 ask for a server.
+    for variable in ("TUTORIAL_MYSQL_URL", "TUTORIAL_POSTGRES_URL", "TUTORIAL_DATABASE"):
+        os.environ.pop(variable, None)
     # One file per kernel, never ":memory:": each thread that sync_to_async uses opens its own
     # connection, and an in-memory database would be a different, empty one in every thread.
     remove_stale_databases()
@@ -129,19 +139,22 @@ def remove_stale_databases() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _use_mysql() -> None:
-    """Point TUTORIAL_MYSQL_URL at a server: the one given, or a throwaway one for this kernel."""
-    from course_kit.databases import mariadb
-    from tutorial_project.db import URL_VARIABLE
-
-    choice = mariadb.choose()
+def _use_server(database: str) -> None:
+    """Point the settings at a server: the one given, or a throwaway one for this kernel."""
+    vendor, variable = SERVERS[database]
+    module = importlib.import_module(f"course_kit.databases.{vendor}")
+    # The other server's URL must not win in settings.py (MySQL is read first there).
+    for other, other_variable in SERVERS.values():
+        if other != vendor:
+            os.environ.pop(other_variable, None)
+    choice = module.choose()
     if choice.source == "url":
         return
     if choice.source == "none":
         # One line, not a traceback: the learner needs the reason and the fix.
         raise RuntimeError(choice.why)
     stack = ExitStack()
-    os.environ[URL_VARIABLE] = stack.enter_context(mariadb.throwaway_server())
+    os.environ[variable] = stack.enter_context(module.throwaway_server())
     # The server lives as long as the kernel; stopping it also deletes its data directory.
     atexit.register(stack.close)
 

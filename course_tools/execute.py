@@ -91,13 +91,25 @@ def execute(path: Path, timeout: int = 120) -> float:
     return time.perf_counter() - started
 
 
-def skip_reason(path: Path) -> str | None:
-    """Why a notebook cannot run on this machine (the MySQL one without a server), or None."""
-    from course_kit.databases import mariadb
+def server_needed(path: Path) -> str | None:
+    """The database server a notebook's setup() asks for ("mariadb", "postgres"), or None."""
+    import re
 
-    if "mysql" not in path.name:
+    notebook = nbformat.read(path, as_version=4)
+    first = next((c.source for c in notebook.cells if c.cell_type == "code"), "")
+    asked = re.search(r"setup\(database=[\"'](\w+)[\"']\)", first)
+    return {"mysql": "mariadb", "postgresql": "postgres"}.get(asked.group(1)) if asked else None
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a notebook cannot run on this machine (one that needs a server there is none of), or
+    None; with the server's require flag set it runs, and its setup cell fails saying why."""
+    import importlib
+
+    vendor = server_needed(path)
+    if vendor is None:
         return None
-    choice = mariadb.choose()
+    choice = importlib.import_module(f"course_kit.databases.{vendor}").choose()
     if choice.source != "none" or choice.required:
         return None
     return choice.why

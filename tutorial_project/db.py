@@ -1,7 +1,8 @@
-"""Database settings for the project: a MySQL/MariaDB URL parsed for DATABASES, and PyMySQL wiring.
+"""Database settings for the project: server URLs parsed for DATABASES, and PyMySQL wiring.
 
-- `database_url()` gives the MySQL server to use: `TUTORIAL_MYSQL_URL` if set, else none.
-- `parse_url()` turns such a URL into Django's DATABASES entry.
+- `database_url()` gives the MySQL server to use: `TUTORIAL_MYSQL_URL` if set, else none;
+  `postgres_url()` the PostgreSQL one, from `TUTORIAL_POSTGRES_URL`.
+- `parse_url()` turns either kind of URL into Django's DATABASES entry.
 - `install_pymysql()` makes PyMySQL stand in for mysqlclient (Django's MySQL driver).
 """
 
@@ -11,6 +12,14 @@ import os
 from urllib.parse import unquote, urlsplit
 
 URL_VARIABLE = "TUTORIAL_MYSQL_URL"
+POSTGRES_URL_VARIABLE = "TUTORIAL_POSTGRES_URL"
+ENGINES = {
+    "mysql": "django.db.backends.mysql",
+    "mariadb": "django.db.backends.mysql",
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+}
+DEFAULT_PORTS = {"django.db.backends.mysql": 3306, "django.db.backends.postgresql": 5432}
 
 
 def required_mysqlclient_version() -> tuple[int, int, int]:
@@ -37,25 +46,32 @@ def install_pymysql() -> tuple[int, ...]:
 
 
 def parse_url(url: str) -> dict[str, object]:
-    """Django DATABASES settings for a URL like mysql://user:password@127.0.0.1:3306/name."""
+    """Django DATABASES settings for a URL like mysql://user:password@127.0.0.1:3306/name (or
+    postgres://…)."""
     parts = urlsplit(url)
-    form = f"{URL_VARIABLE} must look like mysql://user:password@host:port/name"
-    if parts.scheme not in {"mysql", "mariadb"} or not parts.path.strip("/"):
+    form = "the URL must look like mysql://user:password@host:port/name (or postgres://…)"
+    if parts.scheme not in ENGINES or not parts.path.strip("/"):
         raise ValueError(form)
     try:
         port = parts.port  # urllib raises for a port that is not a number in range
     except ValueError:
         raise ValueError(f"{form} (the port must be a number from 1 to 65535)") from None
+    engine = ENGINES[parts.scheme]
     return {
-        "ENGINE": "django.db.backends.mysql",
+        "ENGINE": engine,
         "NAME": unquote(parts.path.strip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "127.0.0.1",
-        "PORT": str(port or 3306),
+        "PORT": str(port or DEFAULT_PORTS[engine]),
     }
 
 
 def database_url() -> str | None:
     """The MySQL server the project should use, from the environment, or None."""
     return os.environ.get(URL_VARIABLE) or None
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL server the project should use, from the environment, or None."""
+    return os.environ.get(POSTGRES_URL_VARIABLE) or None

@@ -147,6 +147,39 @@ if os.environ.get("TUTORIAL_MYSQL_URL") or os.environ.get("TUTORIAL_DATABASE") =
         }
     }
 
+# PostgreSQL instead, through psycopg 3, when TUTORIAL_POSTGRES_URL names a server
+# (postgres://user:password@host:port/name; notebook 11 and `make test-postgres`). The connection
+# settings come from the environment too, so that notebook 11 can start one server process per
+# configuration, as a deployment would.
+elif os.environ.get("TUTORIAL_POSTGRES_URL") or os.environ.get("TUTORIAL_DATABASE") == "postgresql":
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tutorial_project.db import POSTGRES_URL_VARIABLE, parse_url, postgres_url
+
+    if not postgres_url():
+        raise ImproperlyConfigured(
+            f"TUTORIAL_DATABASE=postgresql needs {POSTGRES_URL_VARIABLE}="
+            "postgres://user:password@host:port/name."
+        )
+    # Django 5.1+'s connection pool (psycopg_pool), off unless TUTORIAL_PG_POOL_MAX is set: at most
+    # that many connections per process; a request that finds none free waits up to the timeout.
+    POOL_MAX = int(os.environ.get("TUTORIAL_PG_POOL_MAX", "0"))
+    pool = {
+        "min_size": int(os.environ.get("TUTORIAL_PG_POOL_MIN", "1")),
+        "max_size": POOL_MAX,
+        "timeout": float(os.environ.get("TUTORIAL_PG_POOL_TIMEOUT", "10")),
+    }
+    DATABASES = {
+        "default": {
+            **parse_url(postgres_url()),
+            "OPTIONS": {"pool": pool} if POOL_MAX else {},
+            # 0 closes the connection at the end of every request (a pool requires 0); notebook 11
+            # measures what a positive value does under ASGI.
+            "CONN_MAX_AGE": int(os.environ.get("TUTORIAL_CONN_MAX_AGE", "0")),
+            "CONN_HEALTH_CHECKS": env_flag("TUTORIAL_CONN_HEALTH_CHECKS", False),
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,4 +1,4 @@
-"""The project's database settings: a MySQL URL parsed for DATABASES, and PyMySQL as MySQLdb."""
+"""The project's database settings: server URLs parsed for DATABASES, and PyMySQL as MySQLdb."""
 
 import pytest
 
@@ -18,12 +18,19 @@ def test_parse_url() -> None:
     }
 
 
+def test_parse_url_for_postgres_with_its_default_port() -> None:
+    """A postgres:// URL without a port gets PostgreSQL's engine and port 5432."""
+    settings = db.parse_url("postgres://course:secret@127.0.0.1/library")
+    assert settings["ENGINE"] == "django.db.backends.postgresql"
+    assert (settings["NAME"], settings["PORT"]) == ("library", "5432")
+
+
 @pytest.mark.parametrize(
     "url",
-    ["postgres://u:p@h/db", "mysql://u:p@h:3306/", "not a url", "mysql://u:p@h:notaport/db"],
+    ["sqlite:///db.sqlite3", "mysql://u:p@h:3306/", "not a url", "mysql://u:p@h:notaport/db"],
 )
 def test_parse_url_with_bad_url(url: str) -> None:
-    """Anything but mysql://…/name is refused with a message that shows the expected form."""
+    """Anything but mysql:// or postgres:// with a name is refused, showing the expected form."""
     with pytest.raises(ValueError, match="mysql://user:password@host:port/name"):
         db.parse_url(url)
 

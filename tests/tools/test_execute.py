@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from course_kit.databases import mariadb
+from course_kit.paths import NOTEBOOKS
 from course_tools import execute
 
 
@@ -26,17 +27,20 @@ def test_doubled_runs_every_code_cell_twice_in_a_row() -> None:
     assert twice.cells[2]["id"] == f"{notebook.cells[1]['id']}-again"
 
 
-def test_the_mysql_notebook_is_skipped_with_one_line_without_a_server(
+def test_a_notebook_whose_server_is_missing_is_skipped_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """No URL, no server installed, none required: the MySQL notebook is skipped, the rest run."""
+    """No URL, no server installed, none required: the MySQL notebook is skipped, the rest run;
+    which server a notebook needs is read from its setup() call."""
     monkeypatch.setattr(mariadb, "database_url", lambda: None)
     monkeypatch.setattr(mariadb, "server_binaries", lambda: None)
     monkeypatch.setattr(mariadb, "server_required", lambda: False)
-    assert execute.skip_reason(Path("06-mysql-with-pymysql.ipynb")) == mariadb.why_no_server()
-    assert execute.skip_reason(Path("07-testing-async-apis.ipynb")) is None
+    mysql_notebook = NOTEBOOKS / "06-mysql-with-pymysql.ipynb"
+    assert execute.server_needed(mysql_notebook) == "mariadb"
+    assert execute.skip_reason(mysql_notebook) == mariadb.why_no_server()
+    assert execute.skip_reason(NOTEBOOKS / "07-testing-async-apis.ipynb") is None
     monkeypatch.setattr(mariadb, "server_required", lambda: True)
-    assert execute.skip_reason(Path("06-mysql-with-pymysql.ipynb")) is None
+    assert execute.skip_reason(mysql_notebook) is None
 
 
 @pytest.mark.slow
