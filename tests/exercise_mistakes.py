@@ -914,3 +914,57 @@ async def countdown(request, n: int = 3) -> StreamingHttpResponse:
         ]
     ),
 }
+
+CATALOG["11-postgresql-connections-and-pools"] = {
+    # bounded: a cap on the connections of a server process.
+    "n11-ex1-solution": Exercise(
+        [
+            Mistake(
+                why="persistent connections, which no later request reuses under ASGI",
+                hint="bound them with Django's pool",
+                source="""
+def bounded(max_connections: int) -> dict[str, str]:
+    return {"TUTORIAL_CONN_MAX_AGE": "60"}
+""",
+            ),
+            Mistake(
+                why="a pool with persistent connections, which Django refuses",
+                hint="a pool requires CONN_MAX_AGE = 0",
+                source="""
+def bounded(max_connections: int) -> dict[str, str]:
+    return {"TUTORIAL_PG_POOL_MAX": str(max_connections), "TUTORIAL_CONN_MAX_AGE": "60"}
+""",
+            ),
+            Mistake(
+                why="one connection too many",
+                hint="more than 3",
+                source="""
+def bounded(max_connections: int) -> dict[str, str]:
+    return {"TUTORIAL_PG_POOL_MAX": str(max_connections + 1)}
+""",
+            ),
+        ]
+    ),
+    # report: a long-lived thread's query that survives a killed connection.
+    "n11-ex2-solution": Exercise(
+        [
+            Mistake(
+                why="queries on whatever connection the thread kept, dead or alive",
+                hint="clear it out first",
+                source="""
+def report() -> int:
+    return Book.objects.count()
+""",
+            ),
+            Mistake(
+                why="closes the connection every time, so every call opens a new one",
+                hint="keep one",
+                source="""
+def report() -> int:
+    connections["default"].close()
+    return Book.objects.count()
+""",
+            ),
+        ]
+    ),
+}

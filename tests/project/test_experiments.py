@@ -199,3 +199,13 @@ def test_the_lab_is_served_only_in_development_or_when_asked(
         check=True,
     )
     assert done.stdout.strip() == ("served" if served else "absent")
+
+
+async def test_db_sleep_holds_a_connection_for_the_delay(asgi_client: httpx.AsyncClient) -> None:
+    """The query (or, on SQLite, the wait beside the open connection) lasts the delay; bad
+    delays are refused."""
+    started = time.perf_counter()
+    response = await asgi_client.get("/api/lab/db-sleep", params={"delay": 0.2})
+    assert response.status_code == 200 and time.perf_counter() - started >= 0.2
+    refused = await asgi_client.get("/api/lab/db-sleep", params={"delay": 9})
+    assert refused.status_code == 422

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404
 from ninja import Query, Router, Schema
@@ -364,3 +365,22 @@ def _finished(task: asyncio.Task[None]) -> None:
     # garbage-collected; this is the place that owns the task, so it retrieves it.
     if not task.cancelled():
         task.exception()
+
+
+# A query that holds its connection for a while, in each database's own words (notebook 11).
+SLEEP_SQL = {"postgresql": "SELECT pg_sleep(%s)", "mysql": "SELECT SLEEP(%s)"}
+
+
+@router.get("/db-sleep", response=Steps)
+def db_sleep(request: HttpRequest, delay: float = Delay, tag: str = Tag) -> dict[str, object]:
+    """A sync view whose query holds a database connection for `delay` seconds."""
+    note(tag, "view started")
+    with connection.cursor() as cursor:
+        sql = SLEEP_SQL.get(connection.vendor)
+        if sql:
+            cursor.execute(sql, [delay])
+        else:  # SQLite has no sleep: hold the open connection and wait beside it
+            cursor.execute("SELECT 1")
+            time.sleep(delay)
+    note(tag, "query finished")
+    return {"steps": 1, "thread": threading.current_thread().name}
