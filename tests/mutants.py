@@ -165,6 +165,20 @@ MUTANTS = [
         ("tests/kit/test_mariadb.py::test_throwaway_server_dies_with_its_owner",),
     ),
     Mutant(
+        "the throwaway PostgreSQL listening on every interface",
+        "course_kit/databases/postgres.py",
+        '"listen_addresses=127.0.0.1"',
+        '"listen_addresses=*"',
+        ("tests/kit/test_postgres.py::test_throwaway_server_round_trip_loopback_only_and_cleanup",),
+    ),
+    Mutant(
+        "the throwaway PostgreSQL outliving its owner",
+        "course_kit/databases/postgres.py",
+        "        reaper = start_reaper(process.pid, workdir, stop_with=signal.SIGINT)",
+        "        reaper = None",
+        ("tests/kit/test_postgres.py::test_throwaway_server_dies_with_its_owner",),
+    ),
+    Mutant(
         "a timeline span measured after the await",
         "course_kit/timeline.py",
         "            self.spans.append(Span(label, start, time.perf_counter()))",
