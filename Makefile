@@ -20,26 +20,28 @@ UV := uv==0.13.9
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
-	@echo "make lab-student  build the student edition (solutions as stubs) and open it in JupyterLab"
+	@echo "make lab-student  open the student edition (solutions as stubs) in JupyterLab; built the first time"
+	@echo "make venv       create $(VENV) with the locked packages (make lab and make test do it too)"
+	@echo "make reinstall  install the lock into $(VENV) again (after a package went missing)"
 	@echo "make lab PYTHON=python3.12  rebuild $(VENV) with another Python, then open the course"
 	@echo "make test       ruff, the unit tests and every notebook under strict nbval"
 	@echo "make unit       the quick unit tests only (no notebooks, nothing marked slow)"
 	@echo "make time       the whole suite, then each test file's and notebook's seconds, slowest first"
-	@echo "make test-mysql the unit tests against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
+	@echo "make test-mysql the unit tests and notebook 06 against MariaDB/MySQL (TUTORIAL_MYSQL_URL or a throwaway server)"
 	@echo "make test-postgres the unit tests and notebook 11 against PostgreSQL (TUTORIAL_POSTGRES_URL or a throwaway server)"
 	@echo "make notebooks  re-execute every notebook in place, top to bottom (NB=notebooks/01-*.ipynb for one)"
 	@echo "make rerun      run every notebook cell twice in a row; fail on an error outside raises-exception"
 	@echo "make mutants    apply each deliberate regression in tests/mutants.py; fail if a test misses one"
 	@echo "make test-latest the same suite on Django 6.x and Python 3.12+ ($(VENV_LATEST))"
-	@echo "make student    build/student/: the notebooks with solutions replaced by stubs"
+	@echo "make student    build/student/ afresh: the notebooks with solutions replaced by stubs"
 	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
 	@echo "make soak       every notebook under nbval three times in a row (no hang, same outputs)"
 	@echo "make doctor     check this machine and $(VENV): one line per check, with the fix"
 	@echo "make bench-record  re-record the steady-state sweeps notebooks 08 and 09 show (~40 min)"
 	@echo "make docs-check check that /api/docs renders under uvicorn (headless Chromium if installed)"
-	@echo "make lint       ruff check and format check over .py and .ipynb"
+	@echo "make lint       ruff check and format check over .py and .ipynb (make format fixes them)"
 	@echo "make clean      remove $(VENV), $(VENV_LATEST) and build/"
-	@echo "make lock       regenerate requirements.txt from requirements.in"
+	@echo "make lock       regenerate requirements.txt from requirements.in (make lock-latest: requirements-latest.txt)"
 
 venv: $(STAMP)
 
@@ -50,6 +52,13 @@ VERSION = import sys; print("%d.%d" % sys.version_info[:2])
 WANTED := $(if $(ASKED),$(shell $(PYTHON) -c '$(VERSION)' 2>/dev/null))
 BUILT := $(if $(ASKED),$(shell $(BIN)/python -c '$(VERSION)' 2>/dev/null))
 OTHER_PYTHON := $(if $(and $(WANTED),$(BUILT)),$(filter-out $(WANTED),$(BUILT)))
+# A PYTHON that does not run (a pyenv shim for a version not selected, a typo) must not pass for
+# "keep the venv as it is".
+ifneq ($(ASKED),)
+ifeq ($(WANTED),)
+$(error PYTHON=$(PYTHON) does not run here; give its full path, e.g. with pyenv: make lab PYTHON=$$(pyenv prefix 3.12.1)/bin/python3)
+endif
+endif
 
 $(STAMP): requirements.txt pyproject.toml $(if $(OTHER_PYTHON),rebuild-venv)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -72,15 +81,21 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
 # The student edition (solutions replaced by stubs), built afresh and opened in JupyterLab.
-lab-student: student
+# Built the first time only: learners' work lives there, and `make student` rebuilds it from scratch.
+lab-student: $(STAMP)
+	@test -d build/student || $(BIN)/python -m course_tools.classroom student
 	$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=build/student $(ROOT_FLAG)
 
 # The API docs page under uvicorn, in a headless Chromium when one is installed.
 docs-check: $(STAMP)
 	$(BIN)/python -m course_tools.docs_page
 
-.PHONY: rebuild-venv
+.PHONY: rebuild-venv reinstall
 rebuild-venv:
+
+reinstall:
+	rm -f $(STAMP)
+	$(MAKE) venv
 
 # Four workers, a whole file each at a time (nbval runs a notebook's cells in one kernel). Four on
 # two cores, because most of the suite waits (on servers, sleeps, subprocesses) rather than

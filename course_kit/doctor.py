@@ -76,7 +76,7 @@ def check_packages(lock: Path) -> Result:
     if not wrong:
         return Result("OK", "packages", f"match {lock.name}")
     shown = ", ".join(wrong[:5]) + (f" and {len(wrong) - 5} more" if len(wrong) > 5 else "")
-    return Result("FAIL", "packages", f"{shown}; run make venv (or pip install -r {lock.name})")
+    return Result("FAIL", "packages", f"{shown}; run make reinstall")
 
 
 def check_kernel() -> Result:

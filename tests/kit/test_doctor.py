@@ -37,7 +37,7 @@ def test_doctor_with_a_package_missing(
     monkeypatch.setattr(doctor.metadata, "version", version)
     assert doctor.main([]) == 1
     out = capsys.readouterr().out
-    assert "FAIL  packages: django missing; run make venv" in out
+    assert "FAIL  packages: django missing; run make reinstall" in out
 
 
 def test_doctor_without_a_kernel(
