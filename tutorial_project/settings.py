@@ -231,6 +231,19 @@ UPSTREAM_MAX_CONNECTIONS = positive("TUTORIAL_UPSTREAM_MAX_CONNECTIONS", "512")
 # How many AsyncClients per event loop share those connections (library/book_data.py says why).
 UPSTREAM_CLIENTS = positive("TUTORIAL_UPSTREAM_CLIENTS", "32")
 
+# Background tasks (notebook 10): Django 6.0's tasks framework, or on Django 5.2 the django-tasks
+# package it grew from (the same API). The immediate backend runs a task at once, in the process
+# that enqueues it: the API without the durability; a real queue needs a backend with a worker.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if __import__("django").VERSION >= (6, 0)
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
 # Seconds an API request may take when middleware.DeadlineMiddleware is in MIDDLEWARE (it is not
 # by default; notebook 10 adds it).
 API_DEADLINE = positive("TUTORIAL_API_DEADLINE", "10", float)
