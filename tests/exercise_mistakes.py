@@ -920,8 +920,16 @@ CATALOG["11-postgresql-connections-and-pools"] = {
     "n11-ex1-solution": Exercise(
         [
             Mistake(
-                why="persistent connections, which no later request reuses under ASGI",
+                why="caps the connections to the book-data service (httpx's), not the database's",
                 hint="bound them with Django's pool",
+                source="""
+def bounded(max_connections: int) -> dict[str, str]:
+    return {"TUTORIAL_UPSTREAM_MAX_CONNECTIONS": str(max_connections)}
+""",
+            ),
+            Mistake(
+                why="persistent connections whatever the bound: none is reused under ASGI",
+                hint="must use its max_connections argument",
                 source="""
 def bounded(max_connections: int) -> dict[str, str]:
     return {"TUTORIAL_CONN_MAX_AGE": "60"}
