@@ -27,6 +27,7 @@ EXPORTS = {
     "plot_timelines": "timeline",
     "server_timeline": "timeline",
     "capture_queries": "queries",
+    "cost": "costs",
     "count_crossings": "profiling",
     "handler_for": "profiling",
     "request_cost": "profiling",

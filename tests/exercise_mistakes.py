@@ -976,3 +976,81 @@ def report() -> int:
         ]
     ),
 }
+
+CATALOG["12-the-rest-of-async-django"] = {
+    # TokenAuth: an async auth class that says no.
+    "n12-ex1-solution": Exercise(
+        [
+            Mistake(
+                why="the sync ORM inside async def authenticate",
+                hint="use the async ORM",
+                source="""
+class TokenAuth(APIKeyHeader):
+    param_name = "X-User"
+
+    async def authenticate(self, request, key):
+        return User.objects.filter(username=key).first()
+""",
+            ),
+            Mistake(
+                why="aget raises DoesNotExist for a stranger instead of answering None",
+                hint="return None for a name nobody has",
+                source="""
+class TokenAuth(APIKeyHeader):
+    param_name = "X-User"
+
+    async def authenticate(self, request, key):
+        if not key:
+            return None
+        return await User.objects.aget(username=key)
+""",
+            ),
+            Mistake(
+                why="answers True instead of the user, so request.auth is no user",
+                hint="should pass as bob",
+                source="""
+class TokenAuth(APIKeyHeader):
+    param_name = "X-User"
+
+    async def authenticate(self, request, key):
+        return await User.objects.filter(username=key).aexists() or None
+""",
+            ),
+        ]
+    ),
+    # titles_on_page: a page in one hop.
+    "n12-ex2-solution": Exercise(
+        [
+            Mistake(
+                why="the page object crosses back to the loop, its rows still unread",
+                hint="evaluate the page inside the function",
+                source="""
+async def titles_on_page(number: int) -> list[str]:
+    paginator = Paginator(Book.objects.order_by("id"), 3)
+    page = await sync_to_async(paginator.page)(number)
+    return [book.title for book in page]
+""",
+            ),
+            Mistake(
+                why="a count and then the rows: two trips",
+                hint="put the whole page in one sync function",
+                source="""
+async def titles_on_page(number: int) -> list[str]:
+    if number > -(-await Book.objects.acount() // 3):
+        return []
+    books = Book.objects.order_by("id")[3 * (number - 1) : 3 * number]
+    return [book.title async for book in books]
+""",
+            ),
+            Mistake(
+                why="counts pages from 0",
+                hint="page 2 should be",
+                source="""
+@sync_to_async
+def titles_on_page(number: int) -> list[str]:
+    return [b.title for b in Book.objects.order_by("id")[3 * number : 3 * number + 3]]
+""",
+            ),
+        ]
+    ),
+}
