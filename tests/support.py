@@ -1,6 +1,13 @@
-"""Helpers the tests import: a barrier for coroutines, and where a process listens."""
+"""Helpers the tests import: a barrier for coroutines, where a process listens, and a server that
+must die with its killed owner."""
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 
 class AsyncBarrier:
@@ -32,3 +39,34 @@ def listening_ips(pid: int, port: int | None = None) -> set[str]:
         for connection in psutil.Process(pid).net_connections(kind="inet")
         if connection.status == psutil.CONN_LISTEN and port in (None, connection.laddr.port)
     }
+
+
+def assert_dies_with_its_owner(
+    owner_script: str,
+    ready: Path,
+    written_text: Callable[[Path], str],
+    locate: Callable[[str], tuple[int, Path]],
+) -> None:
+    """Run `owner_script` (it starts a throwaway server and writes to `ready`); `locate(text)`
+    turns what it wrote into (server pid, server folder). SIGKILL the owner, so that none of its
+    cleanup runs: the server and its folder must still go, within 30 s (the reaper's work)."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", owner_script, str(ready)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        server_pid, folder = locate(written_text(ready))
+    finally:
+        owner.kill()  # SIGKILL: no cleanup code of the owner runs
+        owner.wait()
+    for _ in range(300):
+        if not folder.exists():
+            break
+        time.sleep(0.1)
+    assert not folder.exists()
+    try:
+        os.kill(server_pid, 0)
+    except ProcessLookupError:
+        return
+    raise AssertionError(f"the server (pid {server_pid}) outlived its killed owner")

@@ -19,11 +19,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import quote
 
+from course_kit.databases import Choice, decide
 from course_kit.databases.reaper import start_reaper
 from course_kit.processes import free_socket, stop_process
 from tutorial_project.db import URL_VARIABLE, database_url
@@ -33,24 +32,9 @@ REQUIRE_VARIABLE = "TUTORIAL_REQUIRE_MYSQL"
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
 
 
-@dataclass(frozen=True)
-class Choice:
-    """Where the server comes from: a URL given, a throwaway one, or none (and why)."""
-
-    source: Literal["url", "throwaway", "none"]
-    url: str | None = None
-    why: str = ""
-    # With TUTORIAL_REQUIRE_MYSQL set, "none" is a failure rather than a skip.
-    required: bool = False
-
-
 def choose() -> Choice:
-    """Decide where a MariaDB/MySQL server comes from, here and now."""
-    if url := database_url():
-        return Choice("url", url=url)
-    if server_binaries() is not None:
-        return Choice("throwaway")
-    return Choice("none", why=why_no_server(), required=server_required())
+    """Decide where a server comes from, here and now (see course_kit.databases.decide)."""
+    return decide(database_url(), server_binaries() is not None, why_no_server(), server_required())
 
 
 def server_binaries() -> tuple[str, str] | None:

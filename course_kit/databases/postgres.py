@@ -22,11 +22,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
+from course_kit.databases import Choice, decide
 from course_kit.databases.reaper import start_reaper
 from course_kit.processes import free_port
 from tutorial_project.db import POSTGRES_URL_VARIABLE, postgres_url
@@ -36,24 +36,9 @@ REQUIRE_VARIABLE = "TUTORIAL_REQUIRE_POSTGRES"
 SEARCH = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin"]
 
 
-@dataclass(frozen=True)
-class Choice:
-    """Where the server comes from: a URL given, a throwaway one, or none (and why)."""
-
-    source: Literal["url", "throwaway", "none"]
-    url: str | None = None
-    why: str = ""
-    # With TUTORIAL_REQUIRE_POSTGRES set, "none" is a failure rather than a skip.
-    required: bool = False
-
-
 def choose() -> Choice:
-    """Decide where a PostgreSQL server comes from, here and now."""
-    if url := postgres_url():
-        return Choice("url", url=url)
-    if server_binaries() is not None:
-        return Choice("throwaway")
-    return Choice("none", why=why_no_server(), required=server_required())
+    """Decide where a server comes from, here and now (see course_kit.databases.decide)."""
+    return decide(postgres_url(), server_binaries() is not None, why_no_server(), server_required())
 
 
 def server_binaries() -> Path | None:

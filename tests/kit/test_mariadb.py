@@ -1,37 +1,20 @@
 """The throwaway MariaDB/MySQL server, and the one decision of where a server comes from."""
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pymysql
 import pytest
+from support import assert_dies_with_its_owner
 
 from course_kit.databases import mariadb
-from tutorial_project.db import URL_VARIABLE, parse_url
+from tutorial_project.db import parse_url
 
 needs_server = pytest.mark.skipif(
     mariadb.server_binaries() is None and not mariadb.server_required(),
     reason=mariadb.why_no_server(),
 )
-
-
-def test_choose_prefers_the_url_then_a_throwaway_server_then_says_why(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """One decision for setup(), the lane, the doctor and the suite: URL, throwaway, or none."""
-    monkeypatch.setenv(URL_VARIABLE, "mysql://u:p@127.0.0.1:3306/db")
-    assert mariadb.choose() == mariadb.Choice("url", url="mysql://u:p@127.0.0.1:3306/db")
-    monkeypatch.delenv(URL_VARIABLE)
-    monkeypatch.setattr(mariadb, "server_binaries", lambda: ("/usr/sbin/mariadbd", "x"))
-    assert mariadb.choose().source == "throwaway"
-    monkeypatch.setattr(mariadb, "server_binaries", lambda: None)
-    monkeypatch.setenv(mariadb.REQUIRE_VARIABLE, "1")
-    none = mariadb.choose()
-    assert none.source == "none" and none.required and none.why == mariadb.why_no_server()
 
 
 @needs_server
@@ -65,25 +48,12 @@ def test_throwaway_server_dies_with_its_owner(
     tmp_path: Path, written_text: Callable[[Path], str]
 ) -> None:
     """A process killed with SIGKILL while it owns a server leaves no server and no files behind."""
-    ready = tmp_path / "ready"
-    owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER, str(ready)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        pid_file, datadir = written_text(ready).split()
-        server_pid = int(Path(pid_file).read_text())
-    finally:
-        owner.kill()  # SIGKILL: no cleanup code of the owner runs
-        owner.wait()
-    for _ in range(300):
-        if not Path(datadir).exists():
-            break
-        time.sleep(0.1)
-    assert not Path(datadir).exists()
-    with pytest.raises(ProcessLookupError):
-        os.kill(server_pid, 0)
+
+    def locate(text: str) -> tuple[int, Path]:
+        pid_file, datadir = text.split()
+        return int(Path(pid_file).read_text()), Path(datadir)
+
+    assert_dies_with_its_owner(OWNER, tmp_path / "ready", written_text, locate)
 
 
 OWNER = """

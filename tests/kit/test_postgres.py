@@ -1,37 +1,18 @@
 """The throwaway PostgreSQL server, and the one decision of where a server comes from."""
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import listening_ips
+from support import assert_dies_with_its_owner, listening_ips
 
 from course_kit.databases import postgres
-from tutorial_project.db import POSTGRES_URL_VARIABLE, parse_url
+from tutorial_project.db import parse_url
 
 needs_server = pytest.mark.skipif(
     postgres.server_binaries() is None and not postgres.server_required(),
     reason=postgres.why_no_server(),
 )
-
-
-def test_choose_prefers_the_url_then_a_throwaway_server_then_says_why(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """One decision for setup(), the lane, the doctor and the suite: URL, throwaway, or none."""
-    monkeypatch.setenv(POSTGRES_URL_VARIABLE, "postgres://u:p@127.0.0.1:5432/db")
-    assert postgres.choose() == postgres.Choice("url", url="postgres://u:p@127.0.0.1:5432/db")
-    monkeypatch.delenv(POSTGRES_URL_VARIABLE)
-    monkeypatch.setattr(postgres, "server_binaries", lambda: Path("/usr/lib/postgresql/15/bin"))
-    assert postgres.choose().source == "throwaway"
-    monkeypatch.setattr(postgres, "server_binaries", lambda: None)
-    monkeypatch.setenv(postgres.REQUIRE_VARIABLE, "1")
-    none = postgres.choose()
-    assert none.source == "none" and none.required and none.why == postgres.why_no_server()
 
 
 def server_pid(port: int) -> int:
@@ -68,28 +49,13 @@ def test_throwaway_server_dies_with_its_owner(
     tmp_path: Path, written_text: Callable[[Path], str]
 ) -> None:
     """A process killed with SIGKILL while it owns a server leaves no server and no files behind."""
-    ready = tmp_path / "ready"
-    owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER, str(ready)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        port = int(written_text(ready))
-        pid = server_pid(port)
-        import psutil
+    import psutil
 
-        workdir = Path(psutil.Process(pid).cwd()).parent
-    finally:
-        owner.kill()  # SIGKILL: no cleanup code of the owner runs
-        owner.wait()
-    for _ in range(300):
-        if not workdir.exists():
-            break
-        time.sleep(0.1)
-    assert not workdir.exists()
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    def locate(text: str) -> tuple[int, Path]:
+        pid = server_pid(int(text))
+        return pid, Path(psutil.Process(pid).cwd()).parent  # the data directory's folder
+
+    assert_dies_with_its_owner(OWNER, tmp_path / "ready", written_text, locate)
 
 
 OWNER = """
