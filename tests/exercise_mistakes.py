@@ -1016,6 +1016,17 @@ class TokenAuth(APIKeyHeader):
         return await User.objects.filter(username=key).aexists() or None
 """,
             ),
+            Mistake(
+                why="a sync authenticate: Ninja runs it in a thread, no async ORM needed",
+                hint="make authenticate an async def",
+                source="""
+class TokenAuth(APIKeyHeader):
+    param_name = "X-User"
+
+    def authenticate(self, request, key):
+        return User.objects.filter(username=key).first()
+""",
+            ),
         ]
     ),
     # titles_on_page: a page in one hop.
@@ -1049,6 +1060,15 @@ async def titles_on_page(number: int) -> list[str]:
 @sync_to_async
 def titles_on_page(number: int) -> list[str]:
     return [b.title for b in Book.objects.order_by("id")[3 * number : 3 * number + 3]]
+""",
+            ),
+            Mistake(
+                why="reads the whole table in one hop, then slices the list in Python",
+                hint="read only the page's rows",
+                source="""
+async def titles_on_page(number: int) -> list[str]:
+    books = await sync_to_async(list)(Book.objects.order_by("id"))
+    return [book.title for book in books[3 * (number - 1) : 3 * number]]
 """,
             ),
         ]
