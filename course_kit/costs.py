@@ -26,7 +26,7 @@ def short(sql: str) -> str:
         verb = "SELECT COUNT"
     elif re.match(r"SELECT\s+\(?1\)?\s+AS", sql, re.IGNORECASE):
         verb = "SELECT 1"
-    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)
+    table = re.search(r'(?:FROM|INTO|UPDATE)\s+["`]?(\w+)["`]?', sql, re.IGNORECASE)
     return f"{verb} {table.group(1)}" if table else verb
 
 

@@ -14,6 +14,8 @@ from course_kit.costs import cost, short
         ('SELECT COUNT(*) AS "__count" FROM "library_book"', "SELECT COUNT library_book"),
         ('INSERT INTO "django_session" ("a") VALUES (1)', "INSERT django_session"),
         ('UPDATE "auth_user" SET "last_login" = 1', "UPDATE auth_user"),
+        # MySQL quotes names with backticks.
+        ("SELECT COUNT(*) AS `__count` FROM `auth_user`", "SELECT COUNT auth_user"),
         ("BEGIN", "BEGIN"),
     ],
 )
