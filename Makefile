@@ -15,12 +15,13 @@ STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 UV := uv==0.13.9
 
 .PHONY: help venv lab lab-student docs-check test unit test-mysql test-postgres test-latest doctor soak lint \
-	format notebooks rerun \
+	format notebooks rerun ko test-ko \
 	mutants student html lock lock-latest clean bench-record time
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates $(VENV) on first use)"
 	@echo "make lab-student  open the student edition (solutions as stubs) in JupyterLab; built the first time"
+	@echo "make lab LANG=ko  open the Korean edition (한국어판), JupyterLab in Korean too; built the first time"
 	@echo "make venv       create $(VENV) with the locked packages (make lab and make test do it too)"
 	@echo "make reinstall  install the lock into $(VENV) again (after a package went missing)"
 	@echo "make lab PYTHON=python3.12  rebuild $(VENV) with another Python, then open the course"
@@ -35,6 +36,8 @@ help:
 	@echo "make test-latest the same suite on Django 6.x and Python 3.12+ ($(VENV_LATEST))"
 	@echo "make student    build/student/ afresh: the notebooks with solutions replaced by stubs"
 	@echo "make html       build/html/: the executed notebooks as offline HTML, with an index"
+	@echo "make ko         build/ko/ afresh: the notebooks with the Korean text of locale/ko/ (student, html: LANG=ko)"
+	@echo "make test-ko    every Korean notebook under strict nbval, and the catalogs up to date"
 	@echo "make soak       every notebook under nbval three times in a row (no hang, same outputs)"
 	@echo "make doctor     check this machine and $(VENV): one line per check, with the fix"
 	@echo "make bench-record  re-record the steady-state sweeps notebooks 08 and 09 show (~40 min)"
@@ -77,8 +80,22 @@ $(STAMP): requirements.txt pyproject.toml $(if $(OTHER_PYTHON),rebuild-venv)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
+# A translation, named on the command line (make lab LANG=ko). LANG from the environment is the
+# machine's locale, not a request for an edition, so only the command line's counts.
+EDITION := $(if $(filter command line,$(origin LANG)),$(filter-out en,$(LANG)))
+# A locale the machine has, for the commands that run with LANG=ko on the command line.
+LOCALE_ENV := $(if $(EDITION),LANG=C.UTF-8)
+
+ifeq ($(EDITION),)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+else
+# The edition is built the first time only, as the student edition is: learners' work lives there.
+lab: $(STAMP)
+	@test -d build/$(EDITION) || $(LOCALE_ENV) $(BIN)/python -m course_tools.translations build $(EDITION)
+	$(LOCALE_ENV) JUPYTERLAB_SETTINGS_DIR=$$($(BIN)/python -m course_tools.translations lab-settings $(EDITION)) \
+		$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=build/$(EDITION) $(ROOT_FLAG)
+endif
 
 # The student edition (solutions replaced by stubs), built afresh and opened in JupyterLab.
 # Built the first time only: learners' work lives there, and `make student` rebuilds it from scratch.
@@ -184,10 +201,25 @@ rerun: $(STAMP)
 	$(BIN)/python -m course_tools.execute --twice $(NB)
 
 student: $(STAMP)
-	$(BIN)/python -m course_tools.classroom student
+	$(LOCALE_ENV) $(BIN)/python -m course_tools.classroom student $(if $(EDITION),--lang $(EDITION))
 
 html: $(STAMP)
-	$(BIN)/python -m course_tools.classroom html
+	$(LOCALE_ENV) $(BIN)/python -m course_tools.classroom html $(if $(EDITION),--lang $(EDITION))
+
+# The Korean edition from locale/ko/: the same code and outputs, the markdown in Korean.
+ko: $(STAMP)
+	rm -rf build/ko
+	$(BIN)/python -m course_tools.translations build ko
+
+# Every Korean notebook under the same strict nbval as the English ones (after a check that every
+# catalog is up to date, which the build also refuses to skip), split as make test is.
+KO_TEST := build/test-ko
+test-ko: $(STAMP)
+	rm -rf $(KO_TEST)
+	$(BIN)/python -m course_tools.translations build ko --out $(KO_TEST)
+	$(BIN)/pytest $(KO_TEST) -n $(WORKERS) --dist loadfile \
+		$(foreach path,$(ALONE),--ignore=$(KO_TEST)/$(notdir $(path))) $(PYTEST_ARGS)
+	$(BIN)/pytest $(foreach path,$(ALONE),$(KO_TEST)/$(notdir $(path))) $(PYTEST_ARGS)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet $(UV)

@@ -1,7 +1,7 @@
 """The classroom editions: a student copy without the solutions, and an HTML export to hand out.
 
-    python -m course_tools.classroom student [--out build/student]
-    python -m course_tools.classroom html [--out build/html]
+    python -m course_tools.classroom student [--out build/student] [--lang ko]
+    python -m course_tools.classroom html [--out build/html] [--lang ko]
 
 Exercises are marked with cell tags: the learner's cell is tagged `solution` (the committed notebook
 holds a reference solution there) and the cell after it, tagged `check`, tests the behaviour.
@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from course_kit.paths import NOTEBOOKS, ROOT
+from course_tools import translations
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError"
 
@@ -48,13 +49,13 @@ def title(notebook: nbformat.NotebookNode) -> str:
     return first.lstrip("# ").strip()
 
 
-def build_student(out: Path) -> list[Path]:
-    """Write the student edition of every notebook into `out`; return the files written."""
+def build_student(out: Path, lang: str | None = None) -> list[Path]:
+    """Write the student edition of every notebook into `out` (in `lang`, from its catalogs)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in notebooks():
         target = out / path.name
-        nbformat.write(student_edition(nbformat.read(path, as_version=4)), target)
+        nbformat.write(student_edition(translations.read(path, lang)), target)
         written.append(target)
     # Every notebook's first cell imports it from the notebook's own folder.
     kit = out / "course_setup.py"
@@ -62,8 +63,8 @@ def build_student(out: Path) -> list[Path]:
     return [*written, kit]
 
 
-def build_html(out: Path) -> list[Path]:
-    """Render the executed notebooks to standalone HTML pages in `out`, with an index page."""
+def build_html(out: Path, lang: str | None = None) -> list[Path]:
+    """Render the executed notebooks (in `lang`) as standalone HTML pages in `out`, and an index."""
     from nbconvert import HTMLExporter
 
     # Images embedded and no MathJax or require.js from a CDN: the pages read offline.
@@ -72,7 +73,7 @@ def build_html(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     rows, written = [], []
     for path in notebooks():
-        notebook = nbformat.read(path, as_version=4)
+        notebook = translations.read(path, lang)
         body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
         # Links between notebooks point at the HTML pages instead.
         body = re.sub(r'href="(\d\d-[\w-]+)\.ipynb"', r'href="\1.html"', body)
@@ -82,8 +83,9 @@ def build_html(out: Path) -> list[Path]:
         rows.append(f'<li><a href="{target.name}">{html.escape(title(notebook))}</a></li>')
     index = out / "index.html"
     index.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>Async Django, tested</title>"
-        "</head><body><h1>Async Django, tested</h1><ol start='0'>\n"
+        f"<!doctype html><html lang='{lang or 'en'}'><head><meta charset='utf-8'>"
+        "<title>Async Django, tested</title></head>"
+        "<body><h1>Async Django, tested</h1><ol start='0'>\n"
         + "\n".join(rows)
         + "\n</ol></body></html>\n",
         encoding="utf-8",
@@ -95,10 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     """Build the edition named on the command line."""
     parser = argparse.ArgumentParser(description="Build the classroom editions of the course.")
     parser.add_argument("edition", choices=["student", "html"])
-    parser.add_argument("--out", type=Path, help="output folder (default build/<edition>)")
+    parser.add_argument("--out", type=Path, help="output folder (default build/<edition>[-<lang>])")
+    parser.add_argument("--lang", choices=sorted(translations.LANGUAGES), help="a translation")
     args = parser.parse_args(argv)
-    out = args.out or ROOT / "build" / args.edition
-    written = build_student(out) if args.edition == "student" else build_html(out)
+    name = f"{args.edition}-{args.lang}" if args.lang else args.edition
+    out = args.out or ROOT / "build" / name
+    build = build_student if args.edition == "student" else build_html
+    written = build(out, args.lang)
     print(f"wrote {len(written)} files to {out}")
     return 0
 
