@@ -39,6 +39,16 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "a Korean entry of an older English text passes for current",
+        "course_tools/translations.py",
+        'if cell_id in entries and entries[cell_id].get("source") != source_hash(text)',
+        "if cell_id in entries and False",
+        (
+            "tests/tools/test_translations.py::"
+            "test_an_english_edit_makes_its_entry_stale_and_the_build_refuses_it",
+        ),
+    ),
+    Mutant(
         "async view that blocks the loop",
         "tutorial_project/library/api.py",
         '    await asyncio.sleep(delay)\n    return {"message": "Hello from async view!"}',
