@@ -153,3 +153,16 @@ def test_a_korean_notebook_passes_strict_nbval() -> None:
     )
     assert run.returncode == 0, run.stdout[-3000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
+
+
+def test_the_korean_readme_lists_every_notebook_by_its_korean_title() -> None:
+    """README.ko.md's course table: a row per notebook, linked, under the title its edition uses."""
+    readme = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+    assert "(README.md)" in readme.splitlines()[2]  # the way back to the English
+    assert "README.ko.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d\d) \| \[([^\]]+)\]\((notebooks/[^)]+)\)", readme, flags=re.M)
+    assert [number for number, _, _ in rows] == [path.stem[:2] for path in NOTEBOOKS]
+    for (_, title, link), path in zip(rows, NOTEBOOKS, strict=True):
+        assert link == f"notebooks/{path.name}"
+        heading = translations.read(path, "ko").cells[0].source.splitlines()[0]
+        assert heading.endswith(title), (heading, title)
