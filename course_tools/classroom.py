@@ -63,7 +63,7 @@ def build_student(out: Path, lang: str | None = None) -> list[Path]:
     return [*written, kit]
 
 
-def build_html(out: Path, lang: str | None = None) -> list[Path]:
+def build_html(out: Path, lang: str | None = None, paths: list[Path] | None = None) -> list[Path]:
     """Render the executed notebooks (in `lang`) as standalone HTML pages in `out`, and an index."""
     from nbconvert import HTMLExporter
 
@@ -72,7 +72,7 @@ def build_html(out: Path, lang: str | None = None) -> list[Path]:
     exporter.require_js_url = ""
     out.mkdir(parents=True, exist_ok=True)
     rows, written = [], []
-    for path in notebooks():
+    for path in paths or notebooks():
         notebook = translations.read(path, lang)
         body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
         # Links between notebooks point at the HTML pages instead.

@@ -133,8 +133,12 @@ def test_korean_student_and_html_editions(tmp_path: Path) -> None:
             c.source for c in english.cells if c.cell_type == "code"
         ]
         assert HANGUL.search(korean.cells[0].source)
-    classroom.build_html(tmp_path / "html", "ko")
+    # One page is enough here: test_classroom renders every notebook (nbconvert takes ~0.5 s each).
+    one = NOTEBOOKS[2]
+    classroom.build_html(tmp_path / "html", "ko", [one])
     assert "<html lang='ko'>" in (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "html" / f"{one.stem}.html").read_text(encoding="utf-8")
+    assert translations.read(one, "ko").cells[0].source.splitlines()[0].lstrip("# ") in page
 
 
 @pytest.mark.slow
