@@ -12,6 +12,9 @@ VENV_LATEST ?= .venv-latest
 STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 # The installer: pip installs uv into the venv, and uv installs the lock into it (8 s here instead
 # of pip's 30: it downloads and links in parallel and has no resolver work left to do).
+# --compile-bytecode: uv writes no .pyc files by default, so the first test run would compile
+# Django and the rest in every worker and kernel at once (fresh clone to green: 155 s without it,
+# 117 s with it, here).
 UV := uv==0.13.9
 
 .PHONY: help venv lab lab-student docs-check test unit test-mysql test-postgres test-latest doctor soak lint \
@@ -76,7 +79,7 @@ $(STAMP): requirements.txt pyproject.toml $(if $(OTHER_PYTHON),rebuild-venv)
 		{ rm -rf $(VENV); \
 		  echo "Could not create $(VENV). On Debian/Ubuntu: sudo apt install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet $(UV)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
@@ -148,7 +151,8 @@ $(STAMP_LATEST): requirements-latest.txt pyproject.toml
 		{ echo "Django 6 needs Python 3.12+; set PYTHON_LATEST (e.g. \$$(pyenv prefix 3.12.1)/bin/python3)."; exit 1; }
 	@test -x $(VENV_LATEST)/bin/python || $(PYTHON_LATEST) -m venv $(VENV_LATEST)
 	$(VENV_LATEST)/bin/python -m pip install --quiet $(UV)
-	$(VENV_LATEST)/bin/uv pip install --quiet --python $(VENV_LATEST)/bin/python -r requirements-latest.txt
+	$(VENV_LATEST)/bin/uv pip install --quiet --compile-bytecode --python $(VENV_LATEST)/bin/python \
+		-r requirements-latest.txt
 	$(VENV_LATEST)/bin/uv pip install --quiet --python $(VENV_LATEST)/bin/python --no-deps -e .
 	@touch $@
 
