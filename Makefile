@@ -16,6 +16,10 @@ STAMP_LATEST := $(VENV_LATEST)/.installed-lock
 # Django and the rest in every worker and kernel at once (fresh clone to green: 155 s without it,
 # 117 s with it, here).
 UV := uv==0.13.9
+# JupyterLab settings the course installs into its environment (JupyterLab reads an environment's
+# overrides.json): no "official Jupyter news" pop-up over the first notebook.
+LAB_OVERRIDES := course_tools/jupyterlab-overrides.json
+LAB_SETTINGS := share/jupyter/lab/settings/overrides.json
 
 .PHONY: help venv lab lab-student docs-check test unit test-mysql test-postgres test-latest doctor soak lint \
 	format notebooks rerun ko test-ko \
@@ -66,7 +70,7 @@ $(error PYTHON=$(PYTHON) does not run here; give its full path, e.g. with pyenv:
 endif
 endif
 
-$(STAMP): requirements.txt pyproject.toml $(if $(OTHER_PYTHON),rebuild-venv)
+$(STAMP): requirements.txt pyproject.toml $(LAB_OVERRIDES) $(if $(OTHER_PYTHON),rebuild-venv)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed; run e.g. 'make PYTHON=python3.12 test'."; exit 1; }
 	@if [ -n "$(OTHER_PYTHON)" ]; then \
@@ -81,6 +85,7 @@ $(STAMP): requirements.txt pyproject.toml $(if $(OTHER_PYTHON),rebuild-venv)
 	$(BIN)/python -m pip install --quiet $(UV)
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@mkdir -p $(VENV)/$(dir $(LAB_SETTINGS)) && cp $(LAB_OVERRIDES) $(VENV)/$(LAB_SETTINGS)
 	@touch $@
 
 # A translation, named on the command line (make lab LANG=ko). LANG from the environment is the
@@ -146,7 +151,7 @@ test-mysql: $(STAMP)
 test-postgres: $(STAMP)
 	$(BIN)/python -m course_tools.database_lane postgres -- $(BIN)/pytest tests notebooks/11-*.ipynb $(PYTEST_ARGS)
 
-$(STAMP_LATEST): requirements-latest.txt pyproject.toml
+$(STAMP_LATEST): requirements-latest.txt pyproject.toml $(LAB_OVERRIDES)
 	@$(PYTHON_LATEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
 		{ echo "Django 6 needs Python 3.12+; set PYTHON_LATEST (e.g. \$$(pyenv prefix 3.12.1)/bin/python3)."; exit 1; }
 	@test -x $(VENV_LATEST)/bin/python || $(PYTHON_LATEST) -m venv $(VENV_LATEST)
@@ -154,6 +159,7 @@ $(STAMP_LATEST): requirements-latest.txt pyproject.toml
 	$(VENV_LATEST)/bin/uv pip install --quiet --compile-bytecode --python $(VENV_LATEST)/bin/python \
 		-r requirements-latest.txt
 	$(VENV_LATEST)/bin/uv pip install --quiet --python $(VENV_LATEST)/bin/python --no-deps -e .
+	@mkdir -p $(VENV_LATEST)/$(dir $(LAB_SETTINGS)) && cp $(LAB_OVERRIDES) $(VENV_LATEST)/$(LAB_SETTINGS)
 	@touch $@
 
 # The same unit tests and the same strict nbval over the same committed notebooks.
