@@ -68,7 +68,7 @@ async def test_profile_by_group_gives_microseconds_per_request(
     clock: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The profile uses the clock asked for (the loop thread's CPU clock for "cpu") and divides
-    by the requests: its groups add up to about what one request costs on that clock."""
+    by the requests: on the wall clock its groups add up to about what one request takes."""
     import cProfile
     import time
 
@@ -86,11 +86,15 @@ async def test_profile_by_group_gives_microseconds_per_request(
     assert timers == ([(time.thread_time,)] if clock == "cpu" else [()])
     assert "Django handler, request, response" in groups
     assert list(groups.values()) == sorted(groups.values(), reverse=True)
+    if clock == "cpu":
+        # A CPU-clock profile mostly measures itself, and on Python 3.12 some own times come out
+        # negative (notebook 09 shows both): its sum says nothing about a request. The division
+        # by the requests is the same code for both clocks, and the wall clock checks it.
+        return
     cost = await request_cost([], requests=50)
-    per_request = cost.loop_cpu_micros if clock == "cpu" else cost.micros
     # Profiling slows things down, and ten in flight are not one at a time: a wide margin, which
     # a profile that forgot to divide by the requests (50x) would still miss.
-    assert 0.1 * per_request <= sum(groups.values()) <= 10 * per_request
+    assert 0.1 * cost.micros <= sum(groups.values()) <= 10 * cost.micros
 
 
 def test_classify() -> None:
