@@ -42,6 +42,7 @@ def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
     ).read_text()
 
 
+@pytest.mark.slow  # nbconvert renders all thirteen notebooks: 7 s, too slow for make unit
 def test_html_edition(tmp_path) -> None:
     """A page per notebook with its title, links between notebooks pointing at the pages, an
     index of them all, and no script or style from the network."""
