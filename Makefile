@@ -101,8 +101,8 @@ else
 # The edition is built the first time only, as the student edition is: learners' work lives there.
 lab: $(STAMP)
 	@test -d build/$(EDITION) || $(LOCALE_ENV) $(BIN)/python -m course_tools.translations build $(EDITION)
-	$(LOCALE_ENV) JUPYTERLAB_SETTINGS_DIR=$$($(BIN)/python -m course_tools.translations lab-settings $(EDITION)) \
-		$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=build/$(EDITION) $(ROOT_FLAG)
+	$(LOCALE_ENV) JUPYTER_CONFIG_DIR=$$($(BIN)/python -m course_tools.translations lab-config $(EDITION)) \
+		$(BIN)/jupyter lab --ip 127.0.0.1 --ServerApp.root_dir=build/$(EDITION) --custom-css $(ROOT_FLAG)
 endif
 
 # The student edition (solutions replaced by stubs), built afresh and opened in JupyterLab.

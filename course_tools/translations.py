@@ -2,7 +2,7 @@
 
     python -m course_tools.translations build ko [--out build/ko]
     python -m course_tools.translations status ko
-    python -m course_tools.translations lab-settings ko   # JupyterLab's interface in Korean
+    python -m course_tools.translations lab-config ko   # JupyterLab in Korean (JUPYTER_CONFIG_DIR)
 
 A catalog, `locale/<lang>/<notebook stem>.yml`, holds one entry per markdown cell, keyed by the
 cell's nbformat id: the translated text and `source`, a hash of the English text it translates.
@@ -145,12 +145,27 @@ def build(lang: str, out: Path) -> list[Path]:
     return [*written, kit]
 
 
-def lab_settings(lang: str) -> Path:
-    """A JupyterLab settings folder that shows JupyterLab's own interface in `lang`."""
-    folder = ROOT / "build" / f"jupyterlab-settings-{lang}"
-    plugin = folder / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
-    plugin.parent.mkdir(parents=True, exist_ok=True)
-    plugin.write_text(json.dumps({"locale": LAB_LOCALES[lang]}) + "\n", encoding="utf-8")
+# Browsers break Hangul between any two syllables; Korean reads better broken between words.
+KEEP_WORDS_CSS = """/* The Korean edition: lines break between words, not inside them. */
+.jp-RenderedHTMLCommon {
+  word-break: keep-all;
+  overflow-wrap: anywhere;
+}
+"""
+
+
+def lab_config(lang: str) -> Path:
+    """A Jupyter config folder for the edition: JupyterLab's interface in `lang`, and the CSS
+    that keeps words whole (for JUPYTER_CONFIG_DIR, with `jupyter lab --custom-css`)."""
+    folder = ROOT / "build" / f"jupyter-config-{lang}"
+    settings = folder / "lab" / "user-settings" / "@jupyterlab" / "translation-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "plugin.jupyterlab-settings").write_text(
+        json.dumps({"locale": LAB_LOCALES[lang]}) + "\n", encoding="utf-8"
+    )
+    css = folder / "custom" / "custom.css"
+    css.parent.mkdir(parents=True, exist_ok=True)
+    css.write_text(KEEP_WORDS_CSS, encoding="utf-8")
     return folder
 
 
@@ -170,13 +185,13 @@ def report(lang: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Build an edition, or say what its catalogs lack."""
     parser = argparse.ArgumentParser(description="The course's translated editions.")
-    parser.add_argument("command", choices=["build", "status", "lab-settings"])
+    parser.add_argument("command", choices=["build", "status", "lab-config"])
     parser.add_argument("lang", choices=sorted(LANGUAGES))
     parser.add_argument("--out", type=Path, help="output folder (default build/<lang>)")
     args = parser.parse_args(argv)
-    if args.command == "lab-settings":
-        # For JUPYTERLAB_SETTINGS_DIR: the folder's path alone.
-        print(lab_settings(args.lang))
+    if args.command == "lab-config":
+        # For JUPYTER_CONFIG_DIR: the folder's path alone.
+        print(lab_config(args.lang))
         return 0
     lines = report(args.lang)
     if args.command == "status" or lines:

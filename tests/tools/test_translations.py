@@ -1,5 +1,6 @@
 """The Korean edition: every markdown cell translated from the current English, nothing else."""
 
+import json
 import re
 import subprocess
 import sys
@@ -170,3 +171,14 @@ def test_the_korean_readme_lists_every_notebook_by_its_korean_title() -> None:
         assert link == f"notebooks/{path.name}"
         heading = translations.read(path, "ko").cells[0].source.splitlines()[0]
         assert heading.endswith(title), (heading, title)
+
+
+def test_the_korean_lab_config_sets_the_interface_language_and_keeps_words_whole() -> None:
+    """make lab LANG=ko points JUPYTER_CONFIG_DIR here: JupyterLab's menus in Korean (its language
+    pack's locale) and markdown that breaks lines between words, as Korean is written."""
+    folder = translations.lab_config("ko")
+    settings = (
+        folder / "lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
+    )
+    assert json.loads(settings.read_text()) == {"locale": "ko_KR"}
+    assert "word-break: keep-all" in (folder / "custom" / "custom.css").read_text()
