@@ -13,12 +13,14 @@ exists is how the suite goes blind; this list is the proof that it has not.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -296,17 +298,46 @@ def copy_checkout(target: Path) -> None:
     shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(*IGNORED), symlinks=True)
 
 
+# Set in the environment of every mutant's test run, which its processes inherit: what still runs
+# with it afterwards was left behind by the run.
+MARKER = "ASYNC_DJANGO_MUTANT_RUN"
+
+
+def stop_leftovers(run: str) -> int:
+    """Kill the processes a test run left running (they carry its marker); how many there were."""
+    import psutil
+
+    left = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(MARKER) == run:
+                left.append(process)
+        except psutil.Error:
+            continue  # gone meanwhile, or not ours to read
+    for process in left:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(left, timeout=10)
+    return len(left)
+
+
 def run_tests(tree: Path, tests: tuple[str, ...], timeout: float = 600) -> tuple[bool, str]:
     """Run `tests` in `tree` (its own packages first on the path): (passed?, summary)."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    # A mutant can break a cleanup (a throwaway server that outlives its owner): the test run
+    # catches it, but the process it left must not outlive `make mutants`.
+    run = uuid.uuid4().hex
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1", MARKER: run}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    finally:
+        stop_leftovers(run)
     lines = done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or [""]
     # With -q, pytest names each failed test on a line of its own: show them with the summary.
     failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
