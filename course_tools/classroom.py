@@ -13,21 +13,15 @@ import argparse
 import copy
 import html
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 
-from course_kit.paths import NOTEBOOKS, ROOT
+from course_kit.paths import ROOT, notebooks
 from course_tools import translations
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError"
-
-
-def notebooks() -> list[Path]:
-    """The course's notebooks, in order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
 def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -57,10 +51,7 @@ def build_student(out: Path, lang: str | None = None) -> list[Path]:
         target = out / path.name
         nbformat.write(student_edition(translations.read(path, lang)), target)
         written.append(target)
-    # Every notebook's first cell imports it from the notebook's own folder.
-    kit = out / "course_setup.py"
-    shutil.copyfile(NOTEBOOKS / "course_setup.py", kit)
-    return [*written, kit]
+    return [*written, translations.copy_setup_module(out)]
 
 
 def build_html(out: Path, lang: str | None = None, paths: list[Path] | None = None) -> list[Path]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from course_kit.paths import NOTEBOOKS, ROOT
+from course_kit.paths import ROOT, SETUP_MODULE, notebooks
 
 LOCALE = ROOT / "locale"
 LANGUAGES = {"ko": "한국어"}
@@ -36,11 +36,6 @@ LAB_LOCALES = {"ko": "ko_KR"}
 def source_hash(text: str) -> str:
     """The first 12 hex digits of the SHA-256 of a cell's English text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def notebooks() -> list[Path]:
-    """The course's notebooks, in order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
 def catalog_path(lang: str, notebook: Path) -> Path:
@@ -139,10 +134,12 @@ def build(lang: str, out: Path) -> list[Path]:
         target = out / path.name
         nbformat.write(read(path, lang), target)
         written.append(target)
-    # Every notebook's first cell imports it from the notebook's own folder.
-    kit = out / "course_setup.py"
-    shutil.copyfile(NOTEBOOKS / "course_setup.py", kit)
-    return [*written, kit]
+    return [*written, copy_setup_module(out)]
+
+
+def copy_setup_module(out: Path) -> Path:
+    """Put the module every notebook's first cell imports next to an edition's notebooks."""
+    return Path(shutil.copyfile(SETUP_MODULE, out / SETUP_MODULE.name))
 
 
 # Browsers break Hangul between any two syllables; Korean reads better broken between words.

@@ -3,6 +3,7 @@
 import nbformat
 import pytest
 
+from course_kit.paths import NOTEBOOKS
 from course_tools import classroom
 
 
@@ -38,7 +39,7 @@ def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
     assert stubbed >= 2 * len(classroom.notebooks())
     # The first cell's import works from the student folder too.
     assert (student_dir / "course_setup.py").read_text() == (
-        classroom.NOTEBOOKS / "course_setup.py"
+        NOTEBOOKS / "course_setup.py"
     ).read_text()
 
 
