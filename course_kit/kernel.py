@@ -130,9 +130,10 @@ def _use_course_settings() -> None:
 
 
 def remove_stale_databases() -> None:
-    """Delete the database folders of kernels that have ended without cleaning up."""
-    # A kernel stopped with SIGKILL (as test runners stop them) runs no atexit handler; its folder,
-    # named after its process id, is removed by the next setup() instead.
+    """Delete the scratch folders of processes that have ended without cleaning up."""
+    # A kernel stopped with SIGKILL (as test runners stop them) runs no atexit handler, nor does a
+    # killed benchmark run its cleanup; their folders (a kernel's database, a benchmark's, a
+    # throwaway server's), named after the owner's process id, are removed by the next setup().
     for folder in Path(tempfile.gettempdir()).glob("async-django-*-*"):
         pid = folder.name.split("-")[2]
         if pid.isdigit() and not process_exists(int(pid)):

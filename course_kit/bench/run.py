@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from course_kit.bench.loadgen import run_load
+from course_kit.kernel import remove_stale_databases
 from course_kit.processes import free_port, stop_process
 
 HOST = "127.0.0.1"
@@ -451,8 +452,13 @@ def run(options: Options, progress: bool = True) -> list[Point]:
     rows = ["baseline", *(name for name in options.rows if name != "baseline")]
     points: list[Point] = []
     with ExitStack() as stack:
+        # Named after our process id: if we are killed (SIGKILL runs no cleanup), the next run or
+        # notebook setup() deletes it.
+        remove_stale_databases()
         workdir = Path(
-            stack.enter_context(tempfile.TemporaryDirectory(prefix="async-django-bench-"))
+            stack.enter_context(
+                tempfile.TemporaryDirectory(prefix=f"async-django-{os.getpid()}-bench-")
+            )
         )
         servers = Servers(options, workdir, stack, pinned[0] if pinned else None)
         for name in rows:

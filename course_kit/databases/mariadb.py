@@ -67,7 +67,9 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
         raise RuntimeError(why_no_server())
     server, installer = binaries
     # The data directory, socket and log live in one temporary directory that we delete at the end.
-    workdir = Path(tempfile.mkdtemp(prefix="async-django-mysql-"))
+    # Named after our process id, so that if both we and the reaper are killed, the next
+    # setup() deletes it (kernel.remove_stale_databases).
+    workdir = Path(tempfile.mkdtemp(prefix=f"async-django-{os.getpid()}-mysql-"))
     datadir, socket_path = workdir / "data", workdir / "mysqld.sock"
     user_flag = ["--user=root"] if os.geteuid() == 0 else []
     process: subprocess.Popen[bytes] | None = None

@@ -87,7 +87,9 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
     if binaries is None:
         raise RuntimeError(why_no_server())
     as_user = _run_as()
-    workdir = Path(tempfile.mkdtemp(prefix="async-django-postgres-"))
+    # Named after our process id, so that if both we and the reaper are killed, the next
+    # setup() deletes it (kernel.remove_stale_databases).
+    workdir = Path(tempfile.mkdtemp(prefix=f"async-django-{os.getpid()}-postgres-"))
     if as_user:
         os.chown(workdir, as_user["user"], as_user["group"])
     datadir = workdir / "data"

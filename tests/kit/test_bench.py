@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ from course_kit.bench.run import (
     start_server,
 )
 from course_kit.book_data_service import BookDataService
+from course_kit.kernel import remove_stale_databases
 from course_kit.servers import serve
 
 
@@ -158,6 +160,11 @@ def test_servers_die_with_a_killed_benchmark() -> None:
     process.wait(10)
     gone, alive = psutil.wait_procs(children, timeout=15)
     assert not alive
+    # Its scratch folder outlives it, named after it, until the next run or setup() removes it.
+    left = list(Path(tempfile.gettempdir()).glob(f"async-django-{process.pid}-bench-*"))
+    assert left
+    remove_stale_databases()
+    assert not any(folder.exists() for folder in left)
 
 
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
