@@ -32,6 +32,7 @@ from course_kit.bench.run import (
     mark_invalid,
     server_command,
     start_server,
+    start_servers,
 )
 from course_kit.book_data_service import BookDataService
 from course_kit.kernel import remove_stale_databases
@@ -104,6 +105,29 @@ def test_server_that_dies_at_start_up_is_reported(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="exited during start-up: no such app"):
         with start_server("broken", command, {}, tmp_path):
             pass
+
+
+def test_servers_start_together_and_stop_one_by_one_or_at_the_end(tmp_path: Path) -> None:
+    """start_servers: all listen; one stopped early stays stopped; the end stops the rest."""
+    command = [sys.executable, "-m", "course_kit.book_data_service", "--port", "{port}"]
+    specs = {name: (command, {}) for name in ("a", "b", "c")}
+    with start_servers(specs, tmp_path) as servers:
+        processes = [server.process for server in servers.values()]
+        assert all(listening_ips(process.pid) == {"127.0.0.1"} for process in processes)
+        servers["a"].stop()
+        assert [process.poll() is None for process in processes] == [False, True, True]
+    assert all(process.poll() is not None for process in processes)
+
+
+def test_a_server_that_dies_at_start_up_stops_the_others(tmp_path: Path) -> None:
+    """One broken command among several: the error names it, and none of the others runs on."""
+    good = [sys.executable, "-m", "course_kit.book_data_service", "--port", "{port}"]
+    broken = [sys.executable, "-c", "raise SystemExit('no such app')"]
+    with pytest.raises(RuntimeError, match="broken server exited during start-up: no such app"):
+        with start_servers({"good": (good, {}), "broken": (broken, {})}, tmp_path):
+            pass
+    children = psutil.Process().children()
+    assert not [c for c in children if "book_data_service" in " ".join(c.cmdline())]
 
 
 def bench_children(parent: psutil.Process, timeout: float = 60) -> list[psutil.Process]:
