@@ -180,13 +180,14 @@ def test_servers_die_with_a_killed_benchmark() -> None:
     process = subprocess.Popen(BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     children = bench_children(psutil.Process(process.pid))
     assert process.poll() is None, "the run ended before it could be killed"
+    # Its scratch folder is named after it, so that once it is killed the next run or setup()
+    # removes it (here, or in another test's kernel meanwhile).
+    left = list(Path(tempfile.gettempdir()).glob(f"async-django-{process.pid}-bench-*"))
+    assert left
     process.kill()
     process.wait(10)
     gone, alive = psutil.wait_procs(children, timeout=15)
     assert not alive
-    # Its scratch folder outlives it, named after it, until the next run or setup() removes it.
-    left = list(Path(tempfile.gettempdir()).glob(f"async-django-{process.pid}-bench-*"))
-    assert left
     remove_stale_databases()
     assert not any(folder.exists() for folder in left)
 
