@@ -476,7 +476,7 @@ async def summary_or_partial(client: httpx.AsyncClient, book_id: int) -> dict[st
             Mistake(
                 why="a timeout just under the service's time: a 504, but late",
                 hint="lower settings.UPSTREAM_TIMEOUT",
-                source="settings.UPSTREAM_TIMEOUT = 0.9",
+                source="settings.UPSTREAM_TIMEOUT = 0.5",
             ),
             Mistake(
                 why="a timeout that fails fast enough on a quiet machine, but not 0.25 s",
