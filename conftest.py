@@ -1,8 +1,9 @@
 """How pytest runs the notebooks: nbval executes each one once; exercise proofs ride along.
 
-After the check cell of every exercise, an extra item runs `course_tools.proofs.prove` in the
-same kernel: the stub and each recorded wrong solution must fail the check, and the reference
-solution must pass it again. No notebook is executed twice.
+Before the check cell of every exercise, right after its solution cell, an extra item runs
+`course_tools.proofs.prove` in the same kernel: the stub and each recorded wrong solution must fail
+the check; then it puts the reference solution back, and the check cell itself must pass on it. No
+notebook is executed twice.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ CATALOG = Path(__file__).resolve().parent / "tests" / "exercise_mistakes.py"
 
 
 def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
-    """An nbval cell item that proves the exercise in the kernel that just ran its check."""
+    """An nbval cell item that proves the exercise in the kernel, before its check cell runs."""
     from nbval.plugin import IPyNbCell
 
     notebook = Path(str(check_item.parent.fspath)).resolve()
@@ -39,18 +40,18 @@ def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Add an exercise proof after every check cell; skip a notebook whose server is missing."""
+    """Add an exercise proof before every check cell; skip a notebook whose server is missing."""
     from course_tools import execute
 
     proven: list[pytest.Item] = []
     previous = None
     for item in items:
-        proven.append(item)
         cell = getattr(item, "cell", None)
         if cell is not None and "check" in cell.metadata.get("tags", []):
             solution = getattr(previous, "cell", None)
             if solution is not None and "solution" in solution.metadata.get("tags", []):
                 proven.append(proof_item(item, solution.get("id")))
+        proven.append(item)
         previous = item
     items[:] = proven
 

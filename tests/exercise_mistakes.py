@@ -1,7 +1,7 @@
 """Plausible wrong solutions for every exercise, and the hint each check must answer them with.
 
 Keyed by notebook stem, then by the id of the exercise's `solution` cell. The proof items that
-conftest.py adds after every check cell run each mistake in the notebook's kernel and require the
+conftest.py adds before every check cell run each mistake in the notebook's kernel and require the
 check to fail with an AssertionError ("Not yet: …") containing `hint`; see course_tools.proofs.
 A mistake is the error the exercise is about, written the way a learner would write it.
 """

@@ -32,10 +32,11 @@ def write_exercise(folder: Path, check: str, mistake: str) -> tuple[Path, Path]:
     return path, catalog
 
 
-def prove(path: Path, catalog: Path) -> None:
-    """Run the proof of the one exercise in a fresh namespace."""
+def prove(path: Path, catalog: Path) -> dict:
+    """Run the proof of the one exercise in a fresh namespace; return the namespace."""
     namespace = {"check": classroom_check()}
     asyncio.run(proofs.prove(str(path), "solution", str(catalog), namespace))
+    return namespace
 
 
 def classroom_check():
@@ -51,7 +52,9 @@ WRONG = "def double(n):\n    return n + 2"
 def test_proof_passes_a_check_that_rejects_the_mistake(tmp_path: Path) -> None:
     """A check that tests two inputs rejects `n + 2` (right only for 2) with its hint."""
     check = "check(double(2) == 4 and double(5) == 10, 'multiply by two.')"
-    prove(*write_exercise(tmp_path, check, WRONG))
+    namespace = prove(*write_exercise(tmp_path, check, WRONG))
+    # The reference solution is back, not the last mistake: the check cell comes next.
+    assert namespace["double"](5) == 10
 
 
 def test_proof_fails_a_check_that_accepts_the_mistake(tmp_path: Path) -> None:
@@ -135,3 +138,22 @@ def test_every_exercise_has_a_recorded_mistake(path: Path) -> None:
         assert entry is not None and entry.mistakes, (
             f"{path.stem} {solution_id}: no mistake recorded"
         )
+
+
+@pytest.mark.slow
+def test_each_proof_runs_between_its_solution_and_its_check() -> None:
+    """conftest.py puts a proof right before every check cell, which then runs on the reference."""
+    import subprocess
+    import sys
+
+    notebook = classroom.notebooks()[0]
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", str(notebook)],
+        cwd=CATALOG.parent.parent, capture_output=True, text=True, timeout=120,
+    ).stdout.splitlines()  # fmt: skip
+    names = [line.split("::", 1)[1] for line in collected if "::" in line]
+    checks = len(proofs.exercises(nbformat.read(notebook, as_version=4)))
+    proven = [name for name in names if name.endswith(" proof")]
+    assert len(proven) == checks >= 2
+    for proof in proven:
+        assert names[names.index(proof) + 1] == proof.removesuffix(" proof")
