@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,10 +235,19 @@ class Server:
 
 
 def _launch(
-    name: str, command: list[str], env: dict[str, str], workdir: Path, server_cores: set[int] | None
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    server_cores: set[int] | None,
+    taken: Collection[int] = (),
 ) -> Server:
-    """Start `command` on a free port, its output in `workdir/<name>.log`; do not wait for it."""
+    """Start `command` on a free port not in `taken`, its output in `workdir/<name>.log`."""
+    # The OS can hand out a port again once its probe is closed: one draw per server started
+    # together could give two of them the same port, and the second would wait on the first.
     port = free_port(HOST)
+    while port in taken:
+        port = free_port(HOST)
     log = workdir / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -276,7 +285,8 @@ def start_servers(
     servers: dict[str, Server] = {}
     try:
         for name, (command, env) in specs.items():
-            servers[name] = _launch(name, command, env, workdir, server_cores)
+            taken = {server.port for server in servers.values()}
+            servers[name] = _launch(name, command, env, workdir, server_cores, taken)
         for server in servers.values():
             _wait_until_listening(server, timeout=30)
         yield servers

@@ -20,6 +20,7 @@ import pytest
 from support import listening_ips
 
 from course_kit import bench
+from course_kit.bench import run as bench_run
 from course_kit.bench.cli import parse_args
 from course_kit.bench.loadgen import Result, Window, keep_in_flight, run_load, split_url
 from course_kit.bench.report import checks, ratios, table, why
@@ -36,6 +37,7 @@ from course_kit.bench.run import (
 )
 from course_kit.book_data_service import BookDataService
 from course_kit.kernel import remove_stale_databases
+from course_kit.processes import free_port
 from course_kit.servers import serve
 
 
@@ -117,6 +119,21 @@ def test_servers_start_together_and_stop_one_by_one_or_at_the_end(tmp_path: Path
         servers["a"].stop()
         assert [process.poll() is None for process in processes] == [False, True, True]
     assert all(process.poll() is not None for process in processes)
+
+
+def test_servers_started_together_get_ports_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OS may hand out a closed probe's port again: start_servers never gives it twice."""
+    first, second = free_port(), free_port()
+    while second == first:  # the very thing this test is about
+        second = free_port()
+    draws = iter([first, first, second])
+    monkeypatch.setattr(bench_run, "free_port", lambda host: next(draws))
+    command = [sys.executable, "-m", "course_kit.book_data_service", "--port", "{port}"]
+    with start_servers({"a": (command, {}), "b": (command, {})}, tmp_path) as servers:
+        assert {server.port for server in servers.values()} == {first, second}
+        assert all(listening_ips(server.process.pid) for server in servers.values())
 
 
 def test_a_server_that_dies_at_start_up_stops_the_others(tmp_path: Path) -> None:
