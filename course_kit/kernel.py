@@ -129,6 +129,11 @@ def _use_course_settings() -> None:
         os.environ.pop(variable, None)
 
 
+def scratch_prefix(kind: str) -> str:
+    """The name prefix of a `kind` scratch folder this process owns (remove_stale_databases)."""
+    return f"async-django-{os.getpid()}-{kind}-"
+
+
 def remove_stale_databases() -> None:
     """Delete the scratch folders of processes that have ended without cleaning up."""
     # A kernel stopped with SIGKILL (as test runners stop them) runs no atexit handler, nor does a

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from course_kit.bench.loadgen import run_load
-from course_kit.kernel import remove_stale_databases
+from course_kit.kernel import remove_stale_databases, scratch_prefix
 from course_kit.processes import free_port, stop_process
 
 HOST = "127.0.0.1"
@@ -494,9 +494,7 @@ def run(options: Options, progress: bool = True) -> list[Point]:
         # notebook setup() deletes it.
         remove_stale_databases()
         workdir = Path(
-            stack.enter_context(
-                tempfile.TemporaryDirectory(prefix=f"async-django-{os.getpid()}-bench-")
-            )
+            stack.enter_context(tempfile.TemporaryDirectory(prefix=scratch_prefix("bench")))
         )
         servers = Servers(options, workdir, stack, pinned[0] if pinned else None)
         for name in rows:

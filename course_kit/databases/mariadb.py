@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from course_kit.databases import Choice, decide
 from course_kit.databases.reaper import start_reaper
+from course_kit.kernel import scratch_prefix
 from course_kit.processes import free_socket, stop_process
 from tutorial_project.db import URL_VARIABLE, database_url
 
@@ -69,7 +70,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
     # The data directory, socket and log live in one temporary directory that we delete at the end.
     # Named after our process id, so that if both we and the reaper are killed, the next
     # setup() deletes it (kernel.remove_stale_databases).
-    workdir = Path(tempfile.mkdtemp(prefix=f"async-django-{os.getpid()}-mysql-"))
+    workdir = Path(tempfile.mkdtemp(prefix=scratch_prefix("mysql")))
     datadir, socket_path = workdir / "data", workdir / "mysqld.sock"
     user_flag = ["--user=root"] if os.geteuid() == 0 else []
     process: subprocess.Popen[bytes] | None = None

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from course_kit.databases import Choice, decide
 from course_kit.databases.reaper import start_reaper
+from course_kit.kernel import scratch_prefix
 from course_kit.processes import free_port
 from tutorial_project.db import POSTGRES_URL_VARIABLE, postgres_url
 
@@ -89,7 +90,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
     as_user = _run_as()
     # Named after our process id, so that if both we and the reaper are killed, the next
     # setup() deletes it (kernel.remove_stale_databases).
-    workdir = Path(tempfile.mkdtemp(prefix=f"async-django-{os.getpid()}-postgres-"))
+    workdir = Path(tempfile.mkdtemp(prefix=scratch_prefix("postgres")))
     if as_user:
         os.chown(workdir, as_user["user"], as_user["group"])
     datadir = workdir / "data"

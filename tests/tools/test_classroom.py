@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from course_kit.paths import NOTEBOOKS
+from course_kit.paths import SETUP_MODULE
 from course_tools import classroom
 
 
@@ -38,9 +38,7 @@ def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
                 assert theirs.outputs == [] and theirs.execution_count is None
     assert stubbed >= 2 * len(classroom.notebooks())
     # The first cell's import works from the student folder too.
-    assert (student_dir / "course_setup.py").read_text() == (
-        NOTEBOOKS / "course_setup.py"
-    ).read_text()
+    assert (student_dir / SETUP_MODULE.name).read_text() == SETUP_MODULE.read_text()
 
 
 @pytest.mark.slow  # nbconvert renders all thirteen notebooks: 7 s, too slow for make unit
