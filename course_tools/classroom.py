@@ -22,6 +22,8 @@ from course_kit.paths import ROOT, notebooks
 from course_tools import translations
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError"
+# The HTML edition's page template: nbconvert's lab template with one block changed.
+HTML_PAGE = Path(__file__).with_name("html_page.j2")
 
 
 def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -56,10 +58,18 @@ def build_student(out: Path, lang: str | None = None) -> list[Path]:
 
 def build_html(out: Path, lang: str | None = None, paths: list[Path] | None = None) -> list[Path]:
     """Render the executed notebooks (in `lang`) as standalone HTML pages in `out`, and an index."""
+    import jinja2
     from nbconvert import HTMLExporter
 
-    # Images embedded and no MathJax or require.js from a CDN: the pages read offline.
-    exporter = HTMLExporter(template_name="lab", embed_images=True, mathjax_url="")
+    # Images embedded and no MathJax or require.js from a CDN: the pages read offline. The page
+    # template is the lab one, less its bleach pass over Pygments' output (html_page.j2).
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.FileSystemLoader(HTML_PAGE.parent)],
+        template_file=HTML_PAGE.name,
+        embed_images=True,
+        mathjax_url="",
+    )
     exporter.require_js_url = ""
     out.mkdir(parents=True, exist_ok=True)
     rows, written = [], []

@@ -41,7 +41,7 @@ def test_student_edition_hides_solutions_and_keeps_checks(student_dir) -> None:
     assert (student_dir / SETUP_MODULE.name).read_text() == SETUP_MODULE.read_text()
 
 
-@pytest.mark.slow  # nbconvert renders all thirteen notebooks: 7 s, too slow for make unit
+@pytest.mark.slow  # nbconvert renders all thirteen notebooks: 5 s, too slow for make unit
 def test_html_edition(tmp_path) -> None:
     """A page per notebook with its title, links between notebooks pointing at the pages, an
     index of them all, and no script or style from the network."""
@@ -64,3 +64,20 @@ def test_html_edition(tmp_path) -> None:
         assert 'src="http' not in page and '<link href="http' not in page
     first = (tmp_path / f"{notebooks[0].stem}.html").read_text(encoding="utf-8")
     assert f'href="{notebooks[1].stem}.html"' in first
+
+
+def test_html_pages_escape_the_code_they_show(tmp_path) -> None:
+    """The page template leaves bleach out for code cells, so Pygments' escaping is what keeps
+    markup in a cell's source from becoming markup in the page."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Markup in code"),
+        nbformat.v4.new_code_cell('page = "<script>alert(1)</script></div>" if a < b else ""'),
+    ]
+    path = tmp_path / "99-markup.ipynb"
+    nbformat.write(notebook, path)
+    classroom.build_html(tmp_path / "html", paths=[path])
+    page = (tmp_path / "html" / "99-markup.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "</script></div>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;/div&gt;" in page
