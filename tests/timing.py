@@ -1,8 +1,9 @@
 """Where the suite's time goes: `make time` (python tests/timing.py [PYTEST ARGS…]).
 
 Runs pytest once with a JUnit XML report, then prints each test file's and each notebook's
-seconds (a notebook's exercise proofs included), slowest first, and the total. Timings belong in
-this report, not in assertions: the tests check behaviour.
+seconds, slowest first, and the total. A notebook's seconds include its exercise proofs, which
+the next column gives on their own: the rest is what "Run All" costs a teacher, under nbval.
+Timings belong in this report, not in assertions: the tests check behaviour.
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def seconds_per_file(report: Path) -> dict[str, float]:
-    """Seconds per test file or notebook, from a JUnit XML report."""
+def file_of(classname: str) -> str:
+    """The file a JUnit classname stands for: "tests.kit.test_bench" or "notebooks.05-x.ipynb"."""
+    if classname.endswith(".ipynb"):
+        folder, _, stem = classname.removesuffix(".ipynb").partition(".")
+        return f"{folder}/{stem}.ipynb"
+    return classname.replace(".", "/") + ".py"
+
+
+def seconds_per_file(report: Path, proofs_only: bool = False) -> dict[str, float]:
+    """Seconds per test file or notebook, from a JUnit XML report (or of its proofs only)."""
     totals: dict[str, float] = defaultdict(float)
     for case in ElementTree.parse(report).iter("testcase"):
-        name = case.get("file") or case.get("classname", "?").replace(".", "/") + ".py"
-        totals[name] += float(case.get("time", 0))
+        name = case.get("file") or file_of(case.get("classname", "?"))
+        # conftest.py names a proof item after its check cell: "Cell 26 proof".
+        if not proofs_only or case.get("name", "").endswith(" proof"):
+            totals[name] += float(case.get("time", 0))
     return dict(totals)
 
 
@@ -37,9 +48,11 @@ def main(argv: list[str]) -> int:
         )
         wall = time.perf_counter() - started
         totals = seconds_per_file(report) if report.exists() else {}
-    print(f"\n{'seconds':>8}  file")
+        proofs = seconds_per_file(report, proofs_only=True) if report.exists() else {}
+    print(f"\n{'seconds':>8}  {'proofs':>6}  file")
     for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
-        print(f"{seconds:8.1f}  {name}")
+        of_proofs = f"{proofs[name]:6.1f}" if proofs.get(name) else ""
+        print(f"{seconds:8.1f}  {of_proofs:>6}  {name}")
     print(f"{sum(totals.values()):8.1f}  in tests ({wall:.0f} s wall, pytest's start-up included)")
     return done.returncode
 
