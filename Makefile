@@ -207,8 +207,13 @@ mutants: $(STAMP)
 	$(BIN)/python tests/mutants.py
 
 # Learners re-run cells: every code cell must survive a second run right after its first.
+# As make test runs them: four notebooks at once, each in a process of its own, then the
+# benchmark-bound ones alone.
+RERUN_SHARED = $(filter-out $(ALONE),$(wildcard $(NB)))
+RERUN_ALONE = $(filter $(ALONE),$(wildcard $(NB)))
 rerun: $(STAMP)
-	$(BIN)/python -m course_tools.execute --twice $(NB)
+	$(if $(RERUN_SHARED),$(BIN)/python -m course_tools.execute --twice --jobs $(WORKERS) $(RERUN_SHARED))
+	$(if $(RERUN_ALONE),$(BIN)/python -m course_tools.execute --twice $(RERUN_ALONE))
 
 student: $(STAMP)
 	$(LOCALE_ENV) $(BIN)/python -m course_tools.classroom student $(if $(EDITION),--lang $(EDITION))

@@ -8,15 +8,18 @@ MySQL notebook is skipped, with one line that says why, when no server is availa
 
 `--twice` is the re-run lane (`make rerun`): every code cell runs twice in a row, as a learner who
 presses Shift-Enter again would, and any error outside a `raises-exception` cell fails the run.
-Nothing is written back.
+Nothing is written back. With `--jobs N` that many notebooks run at once, each in a process of its
+own (`make rerun` gives the test suite's four, and runs the benchmark notebooks alone afterwards).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -115,6 +118,24 @@ def skip_reason(path: Path) -> str | None:
     return choice.why
 
 
+def in_parallel(paths: list[Path], jobs: int, options: list[str]) -> list[Path]:
+    """Run this command on each notebook in a process of its own, `jobs` at a time; the failed."""
+
+    def one(path: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "course_tools.execute", *options, str(path)]
+        return subprocess.run(command, capture_output=True, text=True)
+
+    failed = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        # Printed in the order given, each notebook's lines together, as each one ends.
+        for path, done in zip(paths, pool.map(one, paths), strict=True):
+            print(done.stdout, end="", flush=True)
+            print(done.stderr, end="", file=sys.stderr, flush=True)
+            if done.returncode:
+                failed.append(path)
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Execute the notebooks named on the command line; report every failure at the end."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,8 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--twice", action="store_true", help="run every cell twice in a row; write nothing back"
     )
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks at once (with --twice)")
     args = parser.parse_args(argv)
     failed: list[Path] = []
+    if args.jobs > 1 and not args.twice:
+        # Outputs written under load would differ from a quiet machine's in their measurements.
+        parser.error("--jobs is for --twice only: make notebooks writes outputs, one at a time")
+    if args.jobs > 1 and len(args.notebooks) > 1:
+        options = ["--timeout", str(args.timeout), "--twice"]
+        failed = in_parallel(args.notebooks, args.jobs, options)
+        if failed:
+            print(f"FAILED: {', '.join(str(p) for p in failed)}", file=sys.stderr)
+        return 1 if failed else 0
     for path in args.notebooks:
         reason = skip_reason(path)
         if reason:
@@ -136,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 seconds = execute(path, args.timeout)
         except CellExecutionError as error:
-            when = "when run a second time" if args.twice else "; the file is unchanged"
+            when = " when run a second time" if args.twice else "; the file is unchanged"
             print(f"{path}: a cell failed{when}.\n{error}", file=sys.stderr)
             failed.append(path)
             continue

@@ -59,3 +59,27 @@ def test_a_failing_notebook_is_left_unchanged_and_the_others_still_run(
     assert f"{fine}: executed in" in out
     assert f"{broken}: a cell failed; the file is unchanged." in err
     assert err.rstrip().endswith(f"FAILED: {broken}")
+
+
+@pytest.mark.slow
+def test_rerun_in_parallel_names_the_notebook_that_fails_the_second_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--twice --jobs 2`: each notebook in a process of its own; one whose cell cannot run twice
+    fails the command by name, the other's line is printed, and neither file is written."""
+    once_only = write_notebook(tmp_path / "a.ipynb", "assert 'seen' not in globals()\nseen = 1")
+    fine = write_notebook(tmp_path / "b.ipynb", "print('ran')")
+    before = once_only.read_text(), fine.read_text()
+    assert execute.main(["--twice", "--jobs", "2", str(once_only), str(fine)]) == 1
+    assert (once_only.read_text(), fine.read_text()) == before
+    out, err = capsys.readouterr()
+    assert f"{fine}: every cell run twice in" in out
+    assert f"{once_only}: a cell failed when run a second time." in err
+    assert err.rstrip().endswith(f"FAILED: {once_only}")
+
+
+def test_jobs_are_for_the_rerun_only() -> None:
+    """Outputs that make notebooks writes come from one notebook at a time."""
+    with pytest.raises(SystemExit) as exit_info:
+        execute.main(["--jobs", "2", "a.ipynb", "b.ipynb"])
+    assert exit_info.value.code == 2
