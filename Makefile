@@ -204,7 +204,7 @@ notebooks: $(STAMP)
 
 # Deliberate regressions the tests must catch (tests/mutants.py).
 mutants: $(STAMP)
-	$(BIN)/python tests/mutants.py
+	$(BIN)/python tests/mutants.py --jobs $(WORKERS)
 
 # Learners re-run cells: every code cell must survive a second run right after its first.
 # As make test runs them: four notebooks at once, each in a process of its own, then the

@@ -2,11 +2,12 @@
 
 Each mutant is a small patch to the project (a text replacement that must match exactly once) and
 the tests that exist to catch it. The runner copies the checkout to a temporary folder, checks
-that those tests pass there unpatched, then applies each mutant alone and runs its tests: a mutant
-whose tests still pass has SURVIVED, and the run fails. A test that cannot fail for the reason it
+that those tests pass there unpatched, then applies each mutant alone, to a copy of its own, and
+runs its tests (`--jobs` mutants at a time): a mutant whose tests still pass has SURVIVED, and the
+run fails. A test that cannot fail for the reason it
 exists is how the suite goes blind; this list is the proof that it has not.
 
-    python tests/mutants.py            # every mutant
+    python tests/mutants.py            # every mutant, one at a time (make mutants: four)
     python tests/mutants.py -k 504     # the mutants whose name contains "504"
 """
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -360,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the mutants; 0 when every one was caught, 1 when any survived."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", default="", help="only the mutants whose name contains this")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTANTS if args.k in m.name]
     if not chosen:
@@ -373,18 +376,29 @@ def main(argv: list[str] | None = None) -> int:
         if not passed:
             print(f"the tests fail without any mutant, so they prove nothing: {last}")
             return 1
-        survivors = []
-        for mutant in chosen:
-            tree = Path(tmp) / "mutant"
-            shutil.rmtree(tree, ignore_errors=True)
+
+        def attempt(numbered: tuple[int, Mutant]) -> tuple[bool, float]:
+            """Run a mutant's tests in a copy of its own: (passed?, seconds)."""
+            number, mutant = numbered
+            tree = Path(tmp) / f"mutant-{number}"
             shutil.copytree(clean, tree, symlinks=True)
             apply(tree, mutant)
             started = time.perf_counter()
-            passed, last = run_tests(tree, mutant.tests)
-            seconds = time.perf_counter() - started
-            print(f"{'SURVIVED' if passed else 'caught  '}  {mutant.name} ({seconds:.0f} s)")
-            if passed:
-                survivors.append(mutant)
+            passed, _ = run_tests(tree, mutant.tests)
+            shutil.rmtree(tree, ignore_errors=True)
+            return passed, time.perf_counter() - started
+
+        survivors = []
+        # Several at once: most of these runs wait (on a server's start, a killed owner's reaper)
+        # rather than compute. A test that failed only for the others' load would count its mutant
+        # caught; these tests pass beside make test's four workers, which load the machine as much.
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for mutant, (passed, seconds) in zip(
+                chosen, pool.map(attempt, enumerate(chosen)), strict=True
+            ):
+                print(f"{'SURVIVED' if passed else 'caught  '}  {mutant.name} ({seconds:.0f} s)")
+                if passed:
+                    survivors.append(mutant)
     if survivors:
         print(f"{len(survivors)} of {len(chosen)} mutants survived: their tests are blind.")
         return 1
