@@ -143,13 +143,18 @@ time: $(STAMP)
 	$(BIN)/python tests/timing.py $(PYTEST_ARGS)
 
 # Against $$TUTORIAL_MYSQL_URL, or a throwaway server when mariadbd is installed; without either it
-# says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1).
+# says so in one line and skips (fails when TUTORIAL_REQUIRE_MYSQL=1). The unit tests on the four
+# workers (each in a test database of its own), then the notebook alone: it counts the server's
+# connections, and would count the workers' too.
+DATABASE_LANE = $(BIN)/pytest tests -n $(WORKERS) --dist loadfile $(PYTEST_ARGS) && $(BIN)/pytest $(1) $(PYTEST_ARGS)
 test-mysql: $(STAMP)
-	$(BIN)/python -m course_tools.database_lane mariadb -- $(BIN)/pytest tests notebooks/06-mysql-with-pymysql.ipynb $(PYTEST_ARGS)
+	$(BIN)/python -m course_tools.database_lane mariadb -- \
+		sh -c '$(call DATABASE_LANE,notebooks/06-mysql-with-pymysql.ipynb)'
 
 # The same, against PostgreSQL: the unit tests and notebook 11.
 test-postgres: $(STAMP)
-	$(BIN)/python -m course_tools.database_lane postgres -- $(BIN)/pytest tests notebooks/11-*.ipynb $(PYTEST_ARGS)
+	$(BIN)/python -m course_tools.database_lane postgres -- \
+		sh -c '$(call DATABASE_LANE,notebooks/11-postgresql-connections-and-pools.ipynb)'
 
 $(STAMP_LATEST): requirements-latest.txt pyproject.toml $(LAB_OVERRIDES)
 	@$(PYTHON_LATEST) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
