@@ -214,8 +214,10 @@ mutants: $(STAMP)
 # Learners re-run cells: every code cell must survive a second run right after its first.
 # As make test runs them: four notebooks at once, each in a process of its own, then the
 # benchmark-bound ones alone.
-RERUN_SHARED = $(filter-out $(ALONE),$(wildcard $(NB)))
-RERUN_ALONE = $(filter $(ALONE),$(wildcard $(NB)))
+# (A path that names no file is passed on as it is, for execute to say so.)
+RERUN_NB = $(or $(wildcard $(NB)),$(NB))
+RERUN_SHARED = $(filter-out $(ALONE),$(RERUN_NB))
+RERUN_ALONE = $(filter $(ALONE),$(RERUN_NB))
 rerun: $(STAMP)
 	$(if $(RERUN_SHARED),$(BIN)/python -m course_tools.execute --twice --jobs $(WORKERS) $(RERUN_SHARED))
 	$(if $(RERUN_ALONE),$(BIN)/python -m course_tools.execute --twice $(RERUN_ALONE))

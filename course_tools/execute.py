@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="notebooks at once (with --twice)")
     args = parser.parse_args(argv)
+    missing = [str(path) for path in args.notebooks if not path.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
     failed: list[Path] = []
     if args.jobs > 1 and not args.twice:
         # Outputs written under load would differ from a quiet machine's in their measurements.

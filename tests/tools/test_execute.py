@@ -78,8 +78,19 @@ def test_rerun_in_parallel_names_the_notebook_that_fails_the_second_time(
     assert err.rstrip().endswith(f"FAILED: {once_only}")
 
 
-def test_jobs_are_for_the_rerun_only() -> None:
+def test_jobs_are_for_the_rerun_only(tmp_path: Path) -> None:
     """Outputs that make notebooks writes come from one notebook at a time."""
+    a, b = write_notebook(tmp_path / "a.ipynb", "1"), write_notebook(tmp_path / "b.ipynb", "2")
     with pytest.raises(SystemExit) as exit_info:
-        execute.main(["--jobs", "2", "a.ipynb", "b.ipynb"])
+        execute.main(["--jobs", "2", str(a), str(b)])
     assert exit_info.value.code == 2
+
+
+def test_a_notebook_that_is_not_there_is_named_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped NB= gets a usage error naming the path, not a traceback."""
+    with pytest.raises(SystemExit) as exit_info:
+        execute.main(["--twice", str(tmp_path / "nope.ipynb")])
+    assert exit_info.value.code == 2
+    assert f"no such notebook: {tmp_path / 'nope.ipynb'}" in capsys.readouterr().err
