@@ -323,15 +323,19 @@ def stop_leftovers(run: str) -> int:
     return len(left)
 
 
-def run_tests(tree: Path, tests: tuple[str, ...], timeout: float = 600) -> tuple[bool, str]:
-    """Run `tests` in `tree` (its own packages first on the path): (passed?, summary)."""
+def run_tests(
+    tree: Path, tests: tuple[str, ...], timeout: float = 600, options: tuple[str, ...] = ()
+) -> tuple[bool, str]:
+    """Run `tests` in `tree` (its own packages first on the path), with pytest `options`:
+    (passed?, summary)."""
     # A mutant can break a cleanup (a throwaway server that outlives its owner): the test run
     # catches it, but the process it left must not outlive `make mutants`.
     run = uuid.uuid4().hex
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1", MARKER: run}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *options]
+            + list(tests),
             cwd=tree,
             env=env,
             capture_output=True,
@@ -372,7 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         clean = Path(tmp) / "clean"
         copy_checkout(clean)
         tests = tuple(dict.fromkeys(test for m in chosen for test in m.tests))
-        passed, last = run_tests(clean, tests)
+        # Unpatched, every test once, on the workers as make test runs them.
+        workers = ("-n", str(args.jobs), "--dist", "loadfile") if args.jobs > 1 else ()
+        passed, last = run_tests(clean, tests, options=workers)
         if not passed:
             print(f"the tests fail without any mutant, so they prove nothing: {last}")
             return 1

@@ -203,7 +203,9 @@ def test_servers_die_with_a_killed_benchmark() -> None:
     assert left
     process.kill()
     process.wait(10)
-    gone, alive = psutil.wait_procs(children, timeout=15)
+    # Linux sends each server its SIGTERM at once; they are gone within about 2 s here. The bound is
+    # what a server that outlives the benchmark costs make mutants.
+    gone, alive = psutil.wait_procs(children, timeout=8)
     assert not alive
     remove_stale_databases()
     assert not any(folder.exists() for folder in left)
