@@ -127,7 +127,7 @@ def in_parallel(paths: list[Path], jobs: int, options: list[str]) -> list[Path]:
 
     failed = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        # Printed in the order given, each notebook's lines together, as each one ends.
+        # Each notebook's lines together, in the order given: once it and those before it end.
         for path, done in zip(paths, pool.map(one, paths), strict=True):
             print(done.stdout, end="", flush=True)
             print(done.stderr, end="", file=sys.stderr, flush=True)
