@@ -107,7 +107,7 @@ def _use_sqlite() -> Path:
         os.environ.pop(variable, None)
     # One file per kernel, never ":memory:": each thread that sync_to_async uses opens its own
     # connection, and an in-memory database would be a different, empty one in every thread.
-    remove_stale_databases()
+    remove_stale_scratch()
     tmpdir = Path(tempfile.mkdtemp(prefix=f"async-django-{os.getpid()}-"))
     atexit.register(shutil.rmtree, tmpdir, ignore_errors=True)
     db_path = tmpdir / "db.sqlite3"
@@ -130,11 +130,11 @@ def _use_course_settings() -> None:
 
 
 def scratch_prefix(kind: str) -> str:
-    """The name prefix of a `kind` scratch folder this process owns (remove_stale_databases)."""
+    """The name prefix of a `kind` scratch folder this process owns (remove_stale_scratch)."""
     return f"async-django-{os.getpid()}-{kind}-"
 
 
-def remove_stale_databases() -> None:
+def remove_stale_scratch() -> None:
     """Delete the scratch folders of processes that have ended without cleaning up."""
     # A kernel stopped with SIGKILL (as test runners stop them) runs no atexit handler, nor does a
     # killed benchmark run its cleanup; their folders (a kernel's database, a benchmark's, a

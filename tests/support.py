@@ -62,7 +62,7 @@ def assert_dies_with_its_owner(
     finally:
         owner.kill()  # SIGKILL: no cleanup code of the owner runs
         owner.wait()
-    # Both, not the folder alone: a kernel's setup() elsewhere (remove_stale_databases) may delete
+    # Both, not the folder alone: a kernel's setup() elsewhere (remove_stale_scratch) may delete
     # a dead owner's folder while the reaper is still stopping the server.
     deadline = time.monotonic() + 15
     while (folder.exists() or process_exists(server_pid)) and time.monotonic() < deadline:

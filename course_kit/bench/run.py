@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from course_kit.bench.loadgen import run_load
-from course_kit.kernel import remove_stale_databases, scratch_prefix
+from course_kit.kernel import remove_stale_scratch, scratch_prefix
 from course_kit.processes import free_port, stop_process
 
 HOST = "127.0.0.1"
@@ -492,7 +492,7 @@ def run(options: Options, progress: bool = True) -> list[Point]:
     with ExitStack() as stack:
         # Named after our process id: if we are killed (SIGKILL runs no cleanup), the next run or
         # notebook setup() deletes it.
-        remove_stale_databases()
+        remove_stale_scratch()
         workdir = Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix=scratch_prefix("bench")))
         )

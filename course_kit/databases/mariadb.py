@@ -69,7 +69,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
     server, installer = binaries
     # The data directory, socket and log live in one temporary directory that we delete at the end.
     # Named after our process id, so that if both we and the reaper are killed, the next
-    # setup() deletes it (kernel.remove_stale_databases).
+    # setup() deletes it (kernel.remove_stale_scratch).
     workdir = Path(tempfile.mkdtemp(prefix=scratch_prefix("mysql")))
     datadir, socket_path = workdir / "data", workdir / "mysqld.sock"
     user_flag = ["--user=root"] if os.geteuid() == 0 else []

@@ -89,7 +89,7 @@ def throwaway_server(startup_timeout: float = 30.0) -> Iterator[str]:
         raise RuntimeError(why_no_server())
     as_user = _run_as()
     # Named after our process id, so that if both we and the reaper are killed, the next
-    # setup() deletes it (kernel.remove_stale_databases).
+    # setup() deletes it (kernel.remove_stale_scratch).
     workdir = Path(tempfile.mkdtemp(prefix=scratch_prefix("postgres")))
     if as_user:
         os.chown(workdir, as_user["user"], as_user["group"])

@@ -36,7 +36,7 @@ from course_kit.bench.run import (
     start_servers,
 )
 from course_kit.book_data_service import BookDataService
-from course_kit.kernel import remove_stale_databases
+from course_kit.kernel import remove_stale_scratch
 from course_kit.processes import free_port
 from course_kit.servers import serve
 
@@ -207,7 +207,7 @@ def test_servers_die_with_a_killed_benchmark() -> None:
     # what a server that outlives the benchmark costs make mutants.
     gone, alive = psutil.wait_procs(children, timeout=8)
     assert not alive
-    remove_stale_databases()
+    remove_stale_scratch()
     assert not any(folder.exists() for folder in left)
 
 

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from pytest_django import Settings
 
 from course_kit.exercises import check
-from course_kit.kernel import remove_stale_databases
+from course_kit.kernel import remove_stale_scratch
 from course_kit.queries import capture_queries
 from course_kit.timeline import Span, Timeline, max_overlap
 from tutorial_project.log import OneLineLogHandler
@@ -81,10 +81,9 @@ def test_check_raises_with_the_hint() -> None:
         check(False, "do the thing")
 
 
-def test_stale_kernel_databases_are_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A folder whose kernel has ended is deleted; a running process's folder is kept."""
+def test_stale_scratch_folders_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder whose owner (a kernel, a benchmark, a throwaway server) has ended is deleted; a
+    running process's folder is kept."""
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
@@ -93,7 +92,7 @@ def test_stale_kernel_databases_are_removed(
     other = tmp_path / "async-django-mysql-ghi"
     for folder in (stale, alive, other):
         folder.mkdir()
-    remove_stale_databases()
+    remove_stale_scratch()
     assert not stale.exists() and alive.exists() and other.exists()
 
 
