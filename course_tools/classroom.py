@@ -20,8 +20,8 @@ import nbformat
 
 from course_kit.paths import ROOT, notebooks
 from course_tools import translations
+from course_tools.proofs import STUB
 
-STUB = "# YOUR CODE HERE\nraise NotImplementedError"
 # The HTML edition's page template: nbconvert's lab template with one block changed.
 HTML_PAGE = Path(__file__).with_name("html_page.j2")
 

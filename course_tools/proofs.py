@@ -23,14 +23,17 @@ import contextlib
 import importlib.util
 import inspect
 import io
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-from course_tools.classroom import STUB
+# What the student edition puts in a solution cell (course_tools.classroom), and the first
+# attempt of every proof. No nbformat here: this module is imported in each notebook's kernel,
+# and nbformat's jsonschema pulls in rfc3987_syntax, whose grammar takes most of a second to
+# build on import; the notebook is read as the JSON it is.
+STUB = "# YOUR CODE HERE\nraise NotImplementedError"
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,21 @@ class ProofFailed(AssertionError):
     """A check accepted a mistake, or rejected the reference solution."""
 
 
-def exercises(notebook: nbformat.NotebookNode) -> list[tuple[Any, Any]]:
-    """The (solution cell, check cell) pairs of a notebook, in order."""
-    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+def exercises(notebook: Any) -> list[tuple[Any, Any]]:
+    """The (solution cell, check cell) pairs of a notebook (NotebookNode or JSON), in order."""
+    cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     return [
         (cell, following)
         for cell, following in zip(cells, cells[1:], strict=False)
-        if "solution" in cell.metadata.get("tags", [])
-        and "check" in following.metadata.get("tags", [])
+        if "solution" in cell["metadata"].get("tags", [])
+        and "check" in following["metadata"].get("tags", [])
     ]
+
+
+def source(cell: Any) -> str:
+    """A cell's source as one string (a notebook file may store it as a list of lines)."""
+    text = cell["source"]
+    return text if isinstance(text, str) else "".join(text)
 
 
 def defined_names(source: str) -> set[str]:
@@ -141,9 +150,11 @@ async def prove(
     `namespace` is where the cells run: by default the kernel's, `__main__`.
     """
     path = Path(notebook_path)
-    notebook = nbformat.read(path, as_version=4)
+    # Blocking, and harmless: one small local file, read before any attempt runs.
+    notebook = json.loads(path.read_text(encoding="utf-8"))  # noqa: ASYNC240
     pairs = {solution.get("id"): (solution, check) for solution, check in exercises(notebook)}
-    solution, check = pairs[solution_id]
+    solution_cell, check_cell = pairs[solution_id]
+    solution, check = source(solution_cell), source(check_cell)
     # An exercise with no recorded mistake is proven against the stub alone; the test suite's
     # test_every_exercise_has_a_recorded_mistake is what insists on a catalog entry.
     entry = load_catalog(Path(catalog_path)).get(path.stem, {}).get(solution_id) or Exercise([])
@@ -151,16 +162,14 @@ async def prove(
         namespace = sys.modules["__main__"].__dict__
     # Names any attempt may bind, forgotten before the next one, so that no attempt leans on a
     # name the reference solution (or an earlier mistake) left behind.
-    names = set().union(
-        defined_names(solution.source), *(defined_names(m.source) for m in entry.mistakes)
-    )
+    names = set().union(defined_names(solution), *(defined_names(m.source) for m in entry.mistakes))
     failures = []
     try:
-        outcome = await attempt(STUB, check.source, namespace, names, entry.reset)
+        outcome = await attempt(STUB, check, namespace, names, entry.reset)
         if outcome == "passed":
             failures.append("the check passed with the stub")
         for number, mistake in enumerate(entry.mistakes, 1):
-            outcome = await attempt(mistake.source, check.source, namespace, names, entry.reset)
+            outcome = await attempt(mistake.source, check, namespace, names, entry.reset)
             if not outcome.startswith("rejected: Not yet:") or mistake.hint not in outcome:
                 failures.append(
                     f"wrong solution {number} ({mistake.why or 'no reason given'}): the check "
@@ -168,7 +177,7 @@ async def prove(
                 )
     finally:
         # Put the reference solution back; the check cell, next, runs on it (step 3).
-        await attempt(solution.source, None, namespace, names, entry.reset)
+        await attempt(solution, None, namespace, names, entry.reset)
     if failures:
         raise ProofFailed(f"{path.stem} {solution_id}:\n- " + "\n- ".join(failures))
     print(f"{path.stem} {solution_id}: stub and {len(entry.mistakes)} mistake(s) rejected")
