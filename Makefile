@@ -135,7 +135,8 @@ test: $(STAMP) lint
 
 # Without nbval (its imports alone take a second and a half) and without the tests marked slow;
 # on the same workers, a whole file each at a time.
-UNIT := -m "not slow" -o addopts="-p no:cacheprovider" -p no:nbval -n $(WORKERS) --dist loadfile
+UNIT := -m "not slow" -o addopts="-p no:cacheprovider -p course_tools.fast_imports" -p no:nbval \
+	-n $(WORKERS) --dist loadfile
 unit: $(STAMP)
 	$(BIN)/pytest tests $(UNIT) $(PYTEST_ARGS)
 

@@ -22,6 +22,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+# Before nbformat, which imports jsonschema: see course_tools/fast_imports.py.
+import course_tools.fast_imports  # noqa: F401
+
+# isort: split
 import nbformat
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import KernelManager
