@@ -133,7 +133,7 @@ test: $(STAMP) lint
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 	$(BIN)/pytest $(ALONE) $(PYTEST_ARGS)
 
-# Without nbval (its imports alone take a second and a half) and without the tests marked slow;
+# Without nbval (no notebook runs here) and without the tests marked slow;
 # on the same workers, a whole file each at a time.
 UNIT := -m "not slow" -o addopts="-p no:cacheprovider -p course_tools.fast_imports" -p no:nbval \
 	-n $(WORKERS) --dist loadfile

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import nbformat
 import pytest
 
 CATALOG = Path(__file__).resolve().parent / "tests" / "exercise_mistakes.py"
@@ -19,6 +18,9 @@ CATALOG = Path(__file__).resolve().parent / "tests" / "exercise_mistakes.py"
 
 def proof_item(check_item: pytest.Item, solution_id: str) -> pytest.Item:
     """An nbval cell item that proves the exercise in the kernel, before its check cell runs."""
+    # Imported here, not at the top: notebook 07's pytest runs load this file without nbval, and
+    # need no nbformat (course_tools/fast_imports.py says what its import costs).
+    import nbformat
     from nbval.plugin import IPyNbCell
 
     notebook = Path(str(check_item.parent.fspath)).resolve()

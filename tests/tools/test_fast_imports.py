@@ -26,14 +26,27 @@ def format_keywords(schema: Any) -> list[str]:
     return found
 
 
-def test_pytest_loads_it_before_nbval() -> None:
-    """This pytest process never imported rfc3987_syntax: the plugin ran before nbval's imports."""
+def test_pytest_loads_it_first() -> None:
+    """In this pytest process jsonschema came without rfc3987_syntax and its grammar (Lark)."""
+    import jsonschema._format
+
     assert "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None
-    assert "jsonschema" in sys.modules  # nbval's nbformat imported it, without the grammar
+    assert not hasattr(jsonschema._format, "is_iri") and "lark" not in sys.modules
+
+
+def test_nbformat_checks_no_format() -> None:
+    """nbformat validates with fastjsonschema, beside jsonschema's Draft4Validator (for its error
+    messages) with no format checker: "iri" is not a draft 4 format anyway."""
+    from nbformat.json_compat import get_current_validator
+
+    validator = get_current_validator()({"type": "object"})
+    assert validator.name == "fastjsonschema"
+    assert type(validator._default_validator).__name__ == "Draft4Validator"  # private: nbformat's
+    assert validator._default_validator.format_checker is None
 
 
 def test_no_notebook_schema_uses_a_format() -> None:
-    """What jsonschema leaves unchecked without it (the "iri" formats) is in no nbformat schema."""
+    """And no nbformat schema uses the format keyword at all (the "iri" formats least of all)."""
     schemas = sorted(Path(nbformat.__file__).parent.rglob("*.schema.json"))
     assert len(schemas) >= 2
     for path in schemas:
