@@ -140,6 +140,29 @@ def in_parallel(paths: list[Path], jobs: int, options: list[str]) -> list[Path]:
     return failed
 
 
+def one_at_a_time(paths: list[Path], twice: bool, timeout: int) -> list[Path]:
+    """Run (or, with `twice`, re-run) each notebook in this process, in turn; the failed."""
+    failed: list[Path] = []
+    for path in paths:
+        reason = skip_reason(path)
+        if reason:
+            print(f"{path}: SKIP: {reason}")
+            continue
+        try:
+            if twice:
+                seconds = execute_twice(path, timeout)
+            else:
+                seconds = execute(path, timeout)
+        except CellExecutionError as error:
+            when = " when run a second time" if twice else "; the file is unchanged"
+            print(f"{path}: a cell failed{when}.\n{error}", file=sys.stderr)
+            failed.append(path)
+            continue
+        what = "every cell run twice" if twice else "executed"
+        print(f"{path}: {what} in {seconds:.1f} s")
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Execute the notebooks named on the command line; report every failure at the end."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -153,33 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(path) for path in args.notebooks if not path.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
-    failed: list[Path] = []
     if args.jobs > 1 and not args.twice:
         # Outputs written under load would differ from a quiet machine's in their measurements.
         parser.error("--jobs is for --twice only: make notebooks writes outputs, one at a time")
     if args.jobs > 1 and len(args.notebooks) > 1:
         options = ["--timeout", str(args.timeout), "--twice"]
         failed = in_parallel(args.notebooks, args.jobs, options)
-        if failed:
-            print(f"FAILED: {', '.join(str(p) for p in failed)}", file=sys.stderr)
-        return 1 if failed else 0
-    for path in args.notebooks:
-        reason = skip_reason(path)
-        if reason:
-            print(f"{path}: SKIP: {reason}")
-            continue
-        try:
-            if args.twice:
-                seconds = execute_twice(path, args.timeout)
-            else:
-                seconds = execute(path, args.timeout)
-        except CellExecutionError as error:
-            when = " when run a second time" if args.twice else "; the file is unchanged"
-            print(f"{path}: a cell failed{when}.\n{error}", file=sys.stderr)
-            failed.append(path)
-            continue
-        what = "every cell run twice" if args.twice else "executed"
-        print(f"{path}: {what} in {seconds:.1f} s")
+    else:
+        failed = one_at_a_time(args.notebooks, args.twice, args.timeout)
     if failed:
         print(f"FAILED: {', '.join(str(p) for p in failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -27,15 +27,18 @@ def file_of(classname: str) -> str:
     return classname.replace(".", "/") + ".py"
 
 
-def seconds_per_file(report: Path, proofs_only: bool = False) -> dict[str, float]:
-    """Seconds per test file or notebook, from a JUnit XML report (or of its proofs only)."""
+def seconds_per_file(report: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Seconds per test file or notebook from a JUnit XML report: in all, and in its proofs."""
     totals: dict[str, float] = defaultdict(float)
+    proofs: dict[str, float] = defaultdict(float)
     for case in ElementTree.parse(report).iter("testcase"):
         name = case.get("file") or file_of(case.get("classname", "?"))
+        seconds = float(case.get("time", 0))
+        totals[name] += seconds
         # conftest.py names a proof item after its check cell: "Cell 26 proof".
-        if not proofs_only or case.get("name", "").endswith(" proof"):
-            totals[name] += float(case.get("time", 0))
-    return dict(totals)
+        if case.get("name", "").endswith(" proof"):
+            proofs[name] += seconds
+    return dict(totals), dict(proofs)
 
 
 def main(argv: list[str]) -> int:
@@ -47,8 +50,7 @@ def main(argv: list[str]) -> int:
             [sys.executable, "-m", "pytest", "-q", f"--junitxml={report}", *argv], cwd=ROOT
         )
         wall = time.perf_counter() - started
-        totals = seconds_per_file(report) if report.exists() else {}
-        proofs = seconds_per_file(report, proofs_only=True) if report.exists() else {}
+        totals, proofs = seconds_per_file(report) if report.exists() else ({}, {})
     print(f"\n{'seconds':>8}  {'proofs':>6}  file")
     for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         of_proofs = f"{proofs[name]:6.1f}" if proofs.get(name) else ""
